@@ -1,0 +1,225 @@
+use super::{open_model, progress, ModelArg, EXIT_OK};
+use crate::corpus::{read_labelled_paths, LabelledDocument, ReadOptions, DEFAULT_MAX_DOC_BYTES};
+use crate::eval::{evaluate, Report};
+use crate::model::Classifier;
+use rayon::prelude::*;
+use serde::ser::{SerializeMap, Serializer};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+#[derive(clap::Args, Debug)]
+pub struct EvalArgs {
+    #[command(flatten)]
+    model: ModelArg,
+    /// Labelled data, in any layout `train` reads. Repeat to combine.
+    #[arg(long, required = true, value_name = "PATH")]
+    data: Vec<PathBuf>,
+    /// One JSON object on stdout instead of tables.
+    #[arg(long)]
+    json: bool,
+    /// Skip invalid records (with a warning) instead of stopping at the first.
+    #[arg(long)]
+    skip_invalid: bool,
+    /// Largest document accepted, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_DOC_BYTES)]
+    max_doc_bytes: usize,
+}
+
+/// Predictions and truth for labelled documents, with labels the model does
+/// not know appended after its own (they can only be missed).
+pub(crate) struct Scored {
+    pub labels: Vec<String>,
+    pub truth: Vec<Vec<usize>>,
+    pub predicted: Vec<Vec<usize>>,
+    pub unknown: BTreeMap<String, usize>,
+}
+
+pub(crate) fn score_documents(model: &Classifier, docs: &[LabelledDocument]) -> Scored {
+    let mut labels = model.labels().to_vec();
+    let mut unknown = BTreeMap::new();
+    let mut truth = Vec::with_capacity(docs.len());
+    for doc in docs {
+        let mut set = Vec::new();
+        for l in &doc.labels {
+            let idx = match labels.iter().position(|x| x == l) {
+                Some(i) => i,
+                None => {
+                    labels.push(l.clone());
+                    labels.len() - 1
+                }
+            };
+            if idx >= model.labels().len() {
+                *unknown.entry(l.clone()).or_insert(0) += 1;
+            }
+            if !set.contains(&idx) {
+                set.push(idx);
+            }
+        }
+        truth.push(set);
+    }
+    let pb = progress::bar(docs.len() as u64, "evaluating");
+    let scores: Vec<Vec<f64>> = docs
+        .par_iter()
+        .map(|d| {
+            let s = model.predict_proba_row(&model.transform_one(&d.text));
+            pb.inc(1);
+            s
+        })
+        .collect();
+    pb.finish_and_clear();
+    let predicted = scores.iter().map(|s| model.decide(s)).collect();
+    Scored {
+        labels,
+        truth,
+        predicted,
+        unknown,
+    }
+}
+
+pub fn run(args: EvalArgs) -> anyhow::Result<i32> {
+    let model = open_model(args.model.model.as_deref())?;
+    let options = ReadOptions {
+        skip_invalid: args.skip_invalid,
+        max_doc_bytes: args.max_doc_bytes,
+    };
+    let data = read_labelled_paths(&args.data, options)?;
+    for w in &data.warnings {
+        eprintln!("docclass: warning: {w}");
+    }
+    if data.documents.is_empty() {
+        anyhow::bail!("no labelled documents to evaluate on");
+    }
+    let scored = score_documents(&model, &data.documents);
+    for (label, n) in &scored.unknown {
+        eprintln!(
+            "docclass: warning: label '{label}' ({n} documents) is not one the model knows; \
+             it counts as missed"
+        );
+    }
+    let report = evaluate(
+        &scored.labels,
+        &scored.truth,
+        &scored.predicted,
+        !model.is_multi_label(),
+    );
+    if args.json {
+        let json = JsonReport {
+            report: &report,
+            multi_label: model.is_multi_label(),
+            unknown: &scored.unknown,
+        };
+        println!("{}", serde_json::to_string(&json)?);
+    } else {
+        print!(
+            "{}",
+            render_table(&report, model.is_multi_label(), model.labels().len())
+        );
+    }
+    Ok(EXIT_OK)
+}
+
+struct JsonReport<'a> {
+    report: &'a Report,
+    multi_label: bool,
+    unknown: &'a BTreeMap<String, usize>,
+}
+
+impl Serialize for JsonReport<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let r = self.report;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("n", &r.n)?;
+        map.serialize_entry("accuracy", &r.accuracy)?;
+        map.serialize_entry("micro_f1", &r.micro_f1)?;
+        map.serialize_entry("macro_f1", &r.macro_f1)?;
+        map.serialize_entry("per_label", &PerLabel(&r.per_label))?;
+        map.serialize_entry("multi_label", &self.multi_label)?;
+        if let Some(c) = &r.confusion {
+            let labels: Vec<&str> = r.per_label.iter().map(|(l, _)| l.as_str()).collect();
+            map.serialize_entry("labels", &labels)?;
+            map.serialize_entry("confusion_matrix", c)?;
+        }
+        if !self.unknown.is_empty() {
+            map.serialize_entry("unknown_labels", self.unknown)?;
+        }
+        map.end()
+    }
+}
+
+struct PerLabel<'a>(&'a [(String, crate::eval::LabelMetrics)]);
+
+impl Serialize for PerLabel<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (label, m) in self.0 {
+            map.serialize_entry(label, m)?;
+        }
+        map.end()
+    }
+}
+
+/// The human-readable report: per-label table, averages, confusion matrix.
+pub(crate) fn render_table(report: &Report, multi_label: bool, known: usize) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let width = report
+        .per_label
+        .iter()
+        .map(|(l, _)| l.chars().count())
+        .max()
+        .unwrap_or(5)
+        .max(9);
+    let _ = writeln!(
+        out,
+        "{:<width$}  precision  recall     f1  support",
+        "label"
+    );
+    for (i, (label, m)) in report.per_label.iter().enumerate() {
+        let note = if i >= known { "  (not in model)" } else { "" };
+        let _ = writeln!(
+            out,
+            "{label:<width$}  {:>9.4}  {:>6.4}  {:>5.4}  {:>7}{note}",
+            m.precision, m.recall, m.f1, m.support
+        );
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(out, "{:<width$}  {:>24.4}", "micro F1", report.micro_f1);
+    let _ = writeln!(out, "{:<width$}  {:>24.4}", "macro F1", report.macro_f1);
+    let acc = if multi_label {
+        "subset accuracy"
+    } else {
+        "accuracy"
+    };
+    let _ = writeln!(
+        out,
+        "{acc:<width$}  {:>24.4}  (n = {})",
+        report.accuracy, report.n
+    );
+    if let Some(confusion) = &report.confusion {
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "confusion matrix (rows: true label, columns: predicted, by row number)"
+        );
+        let cell = confusion
+            .iter()
+            .flatten()
+            .max()
+            .map_or(1, |m| m.to_string().len())
+            .max(2);
+        let _ = write!(out, "{:>4}  {:<width$} ", "", "");
+        for j in 0..confusion.len() {
+            let _ = write!(out, " {:>cell$}", j + 1);
+        }
+        let _ = writeln!(out);
+        for (i, row) in confusion.iter().enumerate() {
+            let _ = write!(out, "{:>4}  {:<width$} ", i + 1, report.per_label[i].0);
+            for v in row {
+                let _ = write!(out, " {v:>cell$}");
+            }
+            let _ = writeln!(out);
+        }
+    }
+    out
+}

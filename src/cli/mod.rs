@@ -1,0 +1,93 @@
+//! The `docclass` command line: argument parsing and output formatting over
+//! the library. Exit codes: 0 all good, 1 finished but some documents
+//! failed, 2 nothing done (bad arguments, unreadable input or model).
+
+mod classify;
+mod eval;
+mod output;
+mod progress;
+mod tokenize;
+mod train;
+
+use crate::model::{default_model, load_model, Classifier};
+use clap::{Parser, Subcommand};
+use std::path::{Path, PathBuf};
+
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_SOME_FAILED: i32 = 1;
+pub const EXIT_FAILED: i32 = 2;
+
+#[derive(Parser)]
+#[command(
+    name = "docclass",
+    version,
+    about = "Learn to classify documents from labelled examples; ships trained to label \
+             foreign-official training programs as governance, trade and/or intelligence.",
+    after_help = "Exit status: 0 all good, 1 finished but some documents failed, 2 nothing done."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Train a model from labelled documents.
+    Train(train::TrainArgs),
+    /// Label documents: one JSON object (or CSV row) per document, in input order.
+    Classify(classify::ClassifyArgs),
+    /// Measure a model on labelled documents.
+    Eval(eval::EvalArgs),
+    /// Show the terms the model sees in a document.
+    Tokenize(tokenize::TokenizeArgs),
+}
+
+/// Parses arguments, runs the command, prints errors, returns the exit code.
+pub fn run() -> i32 {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Train(args) => train::run(args),
+        Command::Classify(args) => classify::run(args),
+        Command::Eval(args) => eval::run(args),
+        Command::Tokenize(args) => tokenize::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            if is_broken_pipe(&e) {
+                return EXIT_OK;
+            }
+            eprintln!("docclass: error: {e:#}");
+            EXIT_FAILED
+        }
+    }
+}
+
+/// A reader of our output went away (`docclass classify ... | head`):
+/// not an error worth reporting.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || cause.downcast_ref::<crate::Error>().is_some_and(|de| {
+                matches!(de, crate::Error::Io { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
+            })
+    })
+}
+
+/// The model named by `--model`, or the embedded default model.
+pub(crate) fn open_model(path: Option<&Path>) -> anyhow::Result<Classifier> {
+    Ok(match path {
+        Some(p) => load_model(p)?,
+        None => default_model()?,
+    })
+}
+
+/// Common `--model` argument.
+#[derive(clap::Args, Debug, Clone)]
+pub(crate) struct ModelArg {
+    /// Model file from `docclass train`; the embedded default model if absent.
+    #[arg(long, short = 'm', value_name = "MODEL")]
+    pub model: Option<PathBuf>,
+}

@@ -1,0 +1,132 @@
+//! Machine output: JSON Lines and CSV records, one per document. The JSON
+//! field names are a contract other tools rely on: `id`, `labels`, `scores`
+//! (label -> probability), and `error` or `empty` when they apply.
+
+use serde::ser::{SerializeMap, Serializer};
+use serde::Serialize;
+use std::io::Write;
+
+/// Probabilities are written with 6 decimals: enough to sort and threshold,
+/// short enough to keep batch output readable.
+pub fn round6(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
+}
+
+/// Label -> probability, in the model's label order.
+pub struct Scores<'a>(pub &'a [String], pub &'a [f64]);
+
+impl Serialize for Scores<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (label, score) in self.0.iter().zip(self.1) {
+            map.serialize_entry(label, &round6(*score))?;
+        }
+        map.end()
+    }
+}
+
+/// One classification result.
+#[derive(Serialize)]
+pub struct Record<'a> {
+    pub id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub labels: Option<Vec<&'a str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scores: Option<Scores<'a>>,
+    /// Set when the document has no text (after decoding): it has no labels
+    /// and no scores, but it is accounted for.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub empty: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<&'a str>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Jsonl,
+    Csv,
+}
+
+/// Writes records in the chosen format.
+pub struct RecordWriter<W: Write> {
+    out: W,
+    format: Format,
+    labels: Vec<String>,
+    wrote_header: bool,
+}
+
+impl<W: Write> RecordWriter<W> {
+    pub fn new(out: W, format: Format, labels: &[String]) -> Self {
+        RecordWriter {
+            out,
+            format,
+            labels: labels.to_vec(),
+            wrote_header: false,
+        }
+    }
+
+    pub fn write(&mut self, record: &Record<'_>) -> std::io::Result<()> {
+        match self.format {
+            Format::Jsonl => {
+                serde_json::to_writer(&mut self.out, record)?;
+                self.out.write_all(b"\n")
+            }
+            Format::Csv => self.write_csv(record),
+        }
+    }
+
+    /// CSV columns: id, labels (joined by ';'), one column per label score,
+    /// empty, error. Ready for a spreadsheet or `pandas.read_csv`.
+    fn write_csv(&mut self, record: &Record<'_>) -> std::io::Result<()> {
+        if !self.wrote_header {
+            let mut header = vec!["id".to_string(), "labels".to_string()];
+            header.extend(self.labels.iter().cloned());
+            header.push("empty".into());
+            header.push("error".into());
+            write_csv_row(&mut self.out, header.iter().map(String::as_str))?;
+            self.wrote_header = true;
+        }
+        let labels = record
+            .labels
+            .as_ref()
+            .map(|l| l.join(";"))
+            .unwrap_or_default();
+        let mut row: Vec<String> = vec![record.id.to_string(), labels];
+        match &record.scores {
+            Some(Scores(_, values)) => row.extend(values.iter().map(|v| round6(*v).to_string())),
+            None => row.extend(self.labels.iter().map(|_| String::new())),
+        }
+        row.push(if record.empty {
+            "true".into()
+        } else {
+            String::new()
+        });
+        row.push(record.error.unwrap_or("").to_string());
+        write_csv_row(&mut self.out, row.iter().map(String::as_str))
+    }
+
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+}
+
+fn write_csv_row<'a>(
+    out: &mut impl Write,
+    fields: impl Iterator<Item = &'a str>,
+) -> std::io::Result<()> {
+    let mut first = true;
+    for field in fields {
+        if !first {
+            out.write_all(b",")?;
+        }
+        first = false;
+        if field.contains([',', '"', '\n', '\r']) {
+            out.write_all(b"\"")?;
+            out.write_all(field.replace('"', "\"\"").as_bytes())?;
+            out.write_all(b"\"")?;
+        } else {
+            out.write_all(field.as_bytes())?;
+        }
+    }
+    out.write_all(b"\n")
+}

@@ -1,0 +1,169 @@
+use super::progress;
+use super::EXIT_OK;
+use crate::corpus::{read_labelled_paths, ReadOptions, DEFAULT_MAX_DOC_BYTES};
+use crate::features::DocFrequency;
+use crate::model::{save_model, ClassWeight, Classifier, ClassifierParams, Solver, ThresholdMode};
+use crate::text::LanguageSetting;
+use anyhow::Context;
+use std::path::PathBuf;
+use std::time::Instant;
+
+#[derive(clap::Args, Debug)]
+pub struct TrainArgs {
+    /// Labelled data: a folder with one sub-folder per label, a .jsonl file of
+    /// {"id"?, "text", "labels": [..]} records, or a .csv with text and labels
+    /// columns (labels separated by ';'). Repeat to combine sources.
+    #[arg(long, required = true, value_name = "PATH")]
+    data: Vec<PathBuf>,
+    /// Where to write the model (atomically).
+    #[arg(long, value_name = "MODEL")]
+    out: PathBuf,
+    /// Train independent per-label models (documents may carry any set of
+    /// labels). Implied when any document has other than exactly one label.
+    #[arg(long)]
+    multi_label: bool,
+    /// Inverse regularisation strength: larger fits the training data more closely.
+    #[arg(long = "c", value_name = "FLOAT", default_value_t = 10.0)]
+    c: f64,
+    /// Longest word n-gram (1 = single words).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    ngrams: usize,
+    /// Drop terms in fewer documents than this (count, or fraction if it has a point).
+    #[arg(long, value_name = "N", default_value = "2")]
+    min_df: DocFrequency,
+    /// Drop terms in more documents than this (fraction, or count if a whole number).
+    #[arg(long, value_name = "F", default_value = "0.5")]
+    max_df: DocFrequency,
+    /// Keep only the N terms found in the most documents.
+    #[arg(long, value_name = "N")]
+    max_features: Option<usize>,
+    /// Document language: auto (detect per document) or a code such as en, zh, ru.
+    #[arg(long, value_name = "LANG", default_value = "auto")]
+    lang: LanguageSetting,
+    /// lbfgs (sparse, any size) or linfa (dense, small corpora).
+    #[arg(long, value_name = "SOLVER", default_value = "lbfgs")]
+    solver: Solver,
+    /// Seed for the folds of threshold tuning. Same data + settings + seed =
+    /// same model bytes.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    seed: u64,
+    /// Weigh documents inversely to their class frequency.
+    #[arg(long)]
+    balanced: bool,
+    /// Multi-label: tune each label's decision threshold by K-fold cross-validation.
+    #[arg(long, value_name = "K", num_args = 0..=1, default_missing_value = "5")]
+    tune_thresholds: Option<usize>,
+    /// Multi-label: the decision threshold for every label (when not tuned).
+    #[arg(long, value_name = "P", default_value_t = 0.5)]
+    threshold: f64,
+    /// Keep stop words.
+    #[arg(long)]
+    no_stop_words: bool,
+    /// Do not stem words.
+    #[arg(long)]
+    no_stemming: bool,
+    /// Use raw term counts instead of 1 + ln(count).
+    #[arg(long)]
+    linear_tf: bool,
+    /// Most optimizer iterations.
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    max_iter: u64,
+    /// Skip invalid records (with a warning) instead of stopping at the first.
+    #[arg(long)]
+    skip_invalid: bool,
+    /// Largest document accepted, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_DOC_BYTES)]
+    max_doc_bytes: usize,
+    /// Memory budget for the dense matrix of --solver linfa, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 512)]
+    max_dense_mb: u64,
+}
+
+impl TrainArgs {
+    pub(crate) fn params(&self) -> ClassifierParams {
+        let mut p = ClassifierParams::default();
+        p.analyzer.language = self.lang;
+        p.analyzer.ngrams = self.ngrams;
+        p.analyzer.stop_words = !self.no_stop_words;
+        p.analyzer.stemming = !self.no_stemming;
+        p.tfidf.min_df = self.min_df;
+        p.tfidf.max_df = self.max_df;
+        p.tfidf.max_features = self.max_features;
+        p.tfidf.sublinear_tf = !self.linear_tf;
+        p.c = self.c;
+        p.multi_label = self.multi_label;
+        p.class_weight = if self.balanced {
+            ClassWeight::Balanced
+        } else {
+            ClassWeight::Uniform
+        };
+        p.solver = self.solver;
+        p.max_iter = self.max_iter;
+        p.thresholds = match self.tune_thresholds {
+            Some(folds) => ThresholdMode::Tuned { folds },
+            None => ThresholdMode::Fixed(self.threshold),
+        };
+        p.seed = self.seed;
+        p.max_dense_bytes = self.max_dense_mb.saturating_mul(1024 * 1024);
+        p
+    }
+}
+
+pub fn run(args: TrainArgs) -> anyhow::Result<i32> {
+    let start = Instant::now();
+    let params = args.params();
+    params.check()?;
+    let options = ReadOptions {
+        skip_invalid: args.skip_invalid,
+        max_doc_bytes: args.max_doc_bytes,
+    };
+    let stage = progress::stages();
+    stage.set_message("reading documents");
+    let data = read_labelled_paths(&args.data, options)?;
+    for w in &data.warnings {
+        stage.suspend(|| eprintln!("docclass: warning: {w}"));
+    }
+    let report = |s: &str| stage.set_message(s.to_string());
+    let model = Classifier::fit_with_progress(params, &data.documents, &report)
+        .context("training failed")?;
+    stage.set_message("writing model");
+    save_model(&model, &args.out)?;
+    stage.finish_and_clear();
+
+    let summary = model.summary();
+    for w in &summary.warnings {
+        eprintln!("docclass: warning: {w}");
+    }
+    let per_label: Vec<String> = summary
+        .documents_per_label
+        .iter()
+        .map(|(l, n)| format!("{l}={n}"))
+        .collect();
+    eprintln!(
+        "trained {} model on {} documents ({}), {} terms, {} in {:.1}s -> {}",
+        if model.is_multi_label() {
+            "multi-label"
+        } else {
+            "single-label"
+        },
+        summary.documents,
+        per_label.join(", "),
+        model.vectorizer().n_features(),
+        match summary.convergence.iterations {
+            Some(i) => format!("{i} iterations"),
+            None => "linfa solver".to_string(),
+        },
+        start.elapsed().as_secs_f64(),
+        args.out.display()
+    );
+    if model.is_multi_label() {
+        let t: Vec<String> = model
+            .labels()
+            .iter()
+            .zip(model.thresholds())
+            .map(|(l, t)| format!("{l}={t:.2}"))
+            .collect();
+        eprintln!("thresholds: {}", t.join(", "));
+    }
+    Ok(EXIT_OK)
+}

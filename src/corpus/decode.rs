@@ -1,0 +1,131 @@
+//! Bytes to text: the files analysts collect come in many encodings, and a
+//! document must never be dropped because it is not UTF-8.
+
+use encoding_rs::{Encoding, UTF_16BE, UTF_16LE};
+
+/// Why bytes are not a text document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotText(pub String);
+
+/// Signatures of common binary formats, checked before any decoding.
+const BINARY_MAGIC: &[(&[u8], &str)] = &[
+    (b"\x89PNG\r\n\x1a\n", "PNG image"),
+    (b"\xff\xd8\xff", "JPEG image"),
+    (b"GIF87a", "GIF image"),
+    (b"GIF89a", "GIF image"),
+    (b"PK\x03\x04", "ZIP archive"),
+    (b"\x7fELF", "ELF executable"),
+    (b"MZ", "Windows executable"),
+    (b"\x1f\x8b", "gzip archive"),
+    (b"BZh", "bzip2 archive"),
+    (b"\xfd7zXZ\x00", "xz archive"),
+    (b"7z\xbc\xaf\x27\x1c", "7z archive"),
+    (b"Rar!\x1a\x07", "RAR archive"),
+    (b"%PDF-", "PDF document"),
+    (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+        "legacy Office document",
+    ),
+];
+
+/// Decodes a document's bytes: BOM first (UTF-8, UTF-16), then strict UTF-8,
+/// then statistical detection among legacy encodings (GBK/GB18030, Big5,
+/// Shift_JIS, EUC-KR, Windows-1251, KOI8-R, Windows-1252, ...).
+pub fn decode(bytes: &[u8]) -> Result<String, NotText> {
+    if let Some((encoding, bom_len)) = Encoding::for_bom(bytes) {
+        let (text, _) = encoding.decode_without_bom_handling(&bytes[bom_len..]);
+        return Ok(text.into_owned());
+    }
+    for (magic, kind) in BINARY_MAGIC {
+        // "MZ" is two letters a text may start with; require a NUL too.
+        if bytes.starts_with(magic) && (*kind != "Windows executable" || bytes.contains(&0)) {
+            return Err(NotText(format!("not a text document ({kind})")));
+        }
+    }
+    if let Some(encoding) = utf16_without_bom(bytes) {
+        let (text, _) = encoding.decode_without_bom_handling(bytes);
+        return Ok(text.into_owned());
+    }
+    let probe = &bytes[..bytes.len().min(8192)];
+    if probe.contains(&0) || control_ratio(probe) > 0.10 {
+        return Err(NotText("not a text document (binary content)".into()));
+    }
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return Ok(text.to_owned());
+    }
+    let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Allow);
+    detector.feed(bytes, true);
+    let encoding = detector.guess(None, chardetng::Utf8Detection::Allow);
+    let (text, _) = encoding.decode_without_bom_handling(bytes);
+    Ok(text.into_owned())
+}
+
+/// UTF-16 text saved without a BOM has a NUL in every other byte of its
+/// ASCII characters.
+fn utf16_without_bom(bytes: &[u8]) -> Option<&'static Encoding> {
+    if bytes.len() < 4 || !bytes.len().is_multiple_of(2) {
+        return None;
+    }
+    let probe = &bytes[..bytes.len().min(4096)];
+    let pairs = probe.len() / 2;
+    let even_nul = probe.iter().step_by(2).filter(|&&b| b == 0).count();
+    let odd_nul = probe.iter().skip(1).step_by(2).filter(|&&b| b == 0).count();
+    if odd_nul * 10 >= pairs * 6 && even_nul == 0 {
+        Some(UTF_16LE)
+    } else if even_nul * 10 >= pairs * 6 && odd_nul == 0 {
+        Some(UTF_16BE)
+    } else {
+        None
+    }
+}
+
+/// Share of bytes that are control characters other than white space.
+fn control_ratio(bytes: &[u8]) -> f64 {
+    if bytes.is_empty() {
+        return 0.0;
+    }
+    let controls = bytes
+        .iter()
+        .filter(|&&b| b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t' | 0x0c | 0x1b))
+        .count();
+    controls as f64 / bytes.len() as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_utf8_and_boms() {
+        assert_eq!(decode("港口 port".as_bytes()).as_deref(), Ok("港口 port"));
+        assert_eq!(decode(b"\xef\xbb\xbfport").as_deref(), Ok("port"));
+        let le: Vec<u8> = [0xFFu8, 0xFE]
+            .into_iter()
+            .chain("港口".encode_utf16().flat_map(|u| u.to_le_bytes()))
+            .collect();
+        assert_eq!(decode(&le).as_deref(), Ok("港口"));
+    }
+
+    #[test]
+    fn detects_legacy_encodings() {
+        let (gbk, _, _) = encoding_rs::GBK
+            .encode("关于举办发展中国家港口管理研修班的通知，请各单位认真组织报名工作。");
+        let text = decode(&gbk).expect("GBK is text");
+        assert!(text.contains("港口管理"), "{text}");
+        let (cp1251, _, _) = encoding_rs::WINDOWS_1251
+            .encode("Семинар по управлению портами для должностных лиц развивающихся стран");
+        assert!(decode(&cp1251).expect("cp1251 is text").contains("портами"));
+        let latin1 = b"S\xe9minaire sur la gestion portuaire \xe0 Dakar, caf\xe9 et d\xe9bats";
+        assert!(decode(latin1)
+            .expect("latin1 is text")
+            .contains("Séminaire"));
+    }
+
+    #[test]
+    fn rejects_binary() {
+        assert!(decode(b"\x89PNG\r\n\x1a\n\0\0\0").is_err());
+        assert!(decode(b"\x7fELF\x02\x01\x01\0\0\0").is_err());
+        assert!(decode(&[0u8, 1, 2, 3, 4, 5, 0, 0, 9, 200]).is_err());
+        assert!(decode(b"MZ is a fine way to start a sentence").is_ok());
+    }
+}

@@ -1,0 +1,362 @@
+//! Labelled data for `train`, `eval` and `cv`, in three layouts:
+//! a folder with one sub-folder per label (20 Newsgroups), JSON Lines of
+//! `{"id"?, "text", "labels": [...]}`, or CSV with `text` and `labels`
+//! columns (labels separated by `;`).
+
+use super::decode::decode;
+use super::records::{parse_json_record, read_lines_limited, LineRead};
+use crate::{Error, Result};
+use rayon::prelude::*;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LabelledDocument {
+    pub id: String,
+    pub text: String,
+    pub labels: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct ReadOptions {
+    /// Skip (and count) invalid records instead of stopping at the first.
+    pub skip_invalid: bool,
+    /// Largest document accepted, in bytes.
+    pub max_doc_bytes: usize,
+}
+
+/// Default largest document: far above any real program brief or
+/// curriculum, low enough that one document's analysis stays in memory
+/// comfortably.
+pub const DEFAULT_MAX_DOC_BYTES: usize = 32 * 1024 * 1024;
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            skip_invalid: false,
+            max_doc_bytes: DEFAULT_MAX_DOC_BYTES,
+        }
+    }
+}
+
+/// What was read, and what was skipped on the way.
+#[derive(Debug, Default)]
+pub struct LabelledData {
+    pub documents: Vec<LabelledDocument>,
+    /// One message per skipped record (with `skip_invalid`) or notable event.
+    pub warnings: Vec<String>,
+}
+
+/// Reads and concatenates several labelled sources.
+pub fn read_labelled_paths(paths: &[PathBuf], options: ReadOptions) -> Result<LabelledData> {
+    let mut all = LabelledData::default();
+    for path in paths {
+        let part = read_labelled(path, options)?;
+        all.documents.extend(part.documents);
+        all.warnings.extend(part.warnings);
+    }
+    Ok(all)
+}
+
+/// Reads one labelled source, choosing the layout from what the path is.
+pub fn read_labelled(path: &Path, options: ReadOptions) -> Result<LabelledData> {
+    let meta = fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    if meta.is_dir() {
+        return read_folder(path, options);
+    }
+    match extension(path).as_deref() {
+        Some("jsonl") | Some("ndjson") | Some("json") => read_jsonl(path, options),
+        Some("csv") | Some("tsv") => read_csv(path, options),
+        _ => Err(Error::data(
+            path,
+            0,
+            "unknown labelled-data layout: expected a folder with one sub-folder per label, \
+             a .jsonl file or a .csv file",
+        )),
+    }
+}
+
+pub(crate) fn extension(path: &Path) -> Option<String> {
+    path.extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+}
+
+pub(crate) fn is_hidden(path: &Path) -> bool {
+    path.file_name()
+        .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+}
+
+/// One sub-folder per label; every non-hidden file below it is a document
+/// of that label. Files are read in parallel, results kept in sorted order.
+fn read_folder(root: &Path, options: ReadOptions) -> Result<LabelledData> {
+    let mut labels: Vec<PathBuf> = fs::read_dir(root)
+        .map_err(|e| Error::io(root, e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir() && !is_hidden(p))
+        .collect();
+    labels.sort();
+    if labels.is_empty() {
+        return Err(Error::data(
+            root,
+            0,
+            "folder has no label sub-folders (expected FOLDER/LABEL/FILE)",
+        ));
+    }
+    let mut files: Vec<(String, PathBuf)> = Vec::new();
+    for dir in &labels {
+        let label = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut found: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+            .follow_links(true)
+            .into_iter()
+            .filter_entry(|e| e.depth() == 0 || !is_hidden(e.path()))
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_type().is_file())
+            .map(|e| e.into_path())
+            .collect();
+        found.sort();
+        files.extend(found.into_iter().map(|p| (label.clone(), p)));
+    }
+    let results: Vec<std::result::Result<LabelledDocument, Error>> = files
+        .par_iter()
+        .map(|(label, path)| {
+            let size = fs::metadata(path).map_err(|e| Error::io(path, e))?.len();
+            if size > options.max_doc_bytes as u64 {
+                return Err(Error::data(
+                    path,
+                    0,
+                    format!(
+                        "document is {size} bytes, over the {} byte limit (--max-doc-bytes)",
+                        options.max_doc_bytes
+                    ),
+                ));
+            }
+            let bytes = fs::read(path).map_err(|e| Error::io(path, e))?;
+            let text = decode(&bytes).map_err(|e| Error::data(path, 0, e.0))?;
+            Ok(LabelledDocument {
+                id: path.display().to_string(),
+                text,
+                labels: vec![label.clone()],
+            })
+        })
+        .collect();
+    collect_results(results, options)
+}
+
+fn collect_results(
+    results: Vec<std::result::Result<LabelledDocument, Error>>,
+    options: ReadOptions,
+) -> Result<LabelledData> {
+    let mut data = LabelledData::default();
+    for r in results {
+        match r {
+            Ok(doc) => data.documents.push(doc),
+            Err(e) if options.skip_invalid => data.warnings.push(format!("skipped {e}")),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(data)
+}
+
+fn read_jsonl(path: &Path, options: ReadOptions) -> Result<LabelledData> {
+    let file = fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut results = Vec::new();
+    for item in read_lines_limited(std::io::BufReader::new(file), options.max_doc_bytes) {
+        let (line_no, line) = match item {
+            LineRead::Line(n, text) => (n, text),
+            LineRead::TooLong(n, size) => {
+                results.push(Err(Error::data(
+                    path,
+                    n,
+                    format!(
+                        "record is over {size} bytes, the limit (--max-doc-bytes {})",
+                        options.max_doc_bytes
+                    ),
+                )));
+                continue;
+            }
+            LineRead::Io(e) => return Err(Error::io(path, e)),
+        };
+        if line.trim().is_empty() {
+            continue;
+        }
+        let record = parse_json_record(&line).and_then(|r| {
+            let labels = r.labels.ok_or_else(|| {
+                "missing \"labels\" (use [] for a document with no label)".to_string()
+            })?;
+            Ok(LabelledDocument {
+                id: r
+                    .id
+                    .unwrap_or_else(|| format!("{}:{line_no}", path.display())),
+                text: r.text,
+                labels,
+            })
+        });
+        results.push(record.map_err(|m| Error::data(path, line_no, m)));
+    }
+    collect_results(results, options)
+}
+
+fn read_csv(path: &Path, options: ReadOptions) -> Result<LabelledData> {
+    let mut results = Vec::new();
+    let delimiter = if extension(path).as_deref() == Some("tsv") {
+        b'\t'
+    } else {
+        b','
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .from_path(path)
+        .map_err(|e| csv_error(path, e))?;
+    let headers = reader.headers().map_err(|e| csv_error(path, e))?.clone();
+    let column = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h.trim().eq_ignore_ascii_case(name))
+    };
+    let text_col = column("text")
+        .ok_or_else(|| Error::data(path, 1, "no \"text\" column in the header row"))?;
+    let labels_col = column("labels")
+        .or_else(|| column("label"))
+        .ok_or_else(|| Error::data(path, 1, "no \"labels\" column in the header row"))?;
+    let id_col = column("id");
+    for record in reader.records() {
+        let record = record.map_err(|e| csv_error(path, e))?;
+        let line = record.position().map_or(0, |p| p.line());
+        let (Some(text), Some(labels)) = (record.get(text_col), record.get(labels_col)) else {
+            results.push(Err(Error::data(
+                path,
+                line,
+                format!(
+                    "row has {} fields, fewer than the header's {}",
+                    record.len(),
+                    headers.len()
+                ),
+            )));
+            continue;
+        };
+        if text.len() > options.max_doc_bytes {
+            results.push(Err(Error::data(path, line, "text is over --max-doc-bytes")));
+            continue;
+        }
+        let labels: Vec<String> = labels
+            .split(';')
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(String::from)
+            .collect();
+        let id = id_col
+            .and_then(|c| record.get(c))
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .unwrap_or_else(|| format!("{}:{line}", path.display()));
+        results.push(Ok(LabelledDocument {
+            id,
+            text: text.to_string(),
+            labels,
+        }));
+    }
+    collect_results(results, options)
+}
+
+pub(crate) fn csv_error(path: &Path, e: csv::Error) -> Error {
+    let line = e.position().map_or(0, |p| p.line());
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => Error::io(path, io),
+        csv::ErrorKind::Utf8 { err, .. } => Error::data(
+            path,
+            line,
+            format!("not valid UTF-8 ({err}); re-save the CSV as UTF-8"),
+        ),
+        other => Error::data(path, line, format!("{other:?}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, content: &str) -> PathBuf {
+        let p = dir.join(name);
+        if let Some(parent) = p.parent() {
+            fs::create_dir_all(parent).expect("mkdir");
+        }
+        fs::write(&p, content).expect("write");
+        p
+    }
+
+    #[test]
+    fn reads_jsonl_with_ids_and_line_numbers() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = write(
+            dir.path(),
+            "d.jsonl",
+            "{\"id\": \"a\", \"text\": \"port\", \"labels\": [\"trade\"], \"lang\": \"en\"}\n\n{\"text\": \"media\", \"labels\": []}\n",
+        );
+        let data = read_labelled(&p, ReadOptions::default()).expect("read");
+        assert_eq!(data.documents.len(), 2);
+        assert_eq!(data.documents[0].id, "a");
+        assert!(data.documents[1].id.ends_with("d.jsonl:3"));
+        assert!(data.documents[1].labels.is_empty());
+    }
+
+    #[test]
+    fn broken_jsonl_names_file_and_line() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = write(
+            dir.path(),
+            "d.jsonl",
+            "{\"text\": \"ok\", \"labels\": [\"a\"]}\n{\"text\": 5, \"labels\": [\"a\"]}\n{broken\n",
+        );
+        let err = read_labelled(&p, ReadOptions::default()).expect_err("must fail");
+        assert!(err.to_string().contains("d.jsonl:2"), "{err}");
+        let opts = ReadOptions {
+            skip_invalid: true,
+            ..ReadOptions::default()
+        };
+        let data = read_labelled(&p, opts).expect("skip");
+        assert_eq!(data.documents.len(), 1);
+        assert_eq!(data.warnings.len(), 2);
+    }
+
+    #[test]
+    fn reads_csv_with_quoted_multiline_text() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = write(
+            dir.path(),
+            "d.csv",
+            "id,text,labels\nx,\"line one\nline two, with comma\",trade;intelligence\n",
+        );
+        let data = read_labelled(&p, ReadOptions::default()).expect("read");
+        assert_eq!(data.documents.len(), 1);
+        assert_eq!(data.documents[0].text, "line one\nline two, with comma");
+        assert_eq!(data.documents[0].labels, ["trade", "intelligence"]);
+    }
+
+    #[test]
+    fn csv_without_text_column_is_an_error() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = write(dir.path(), "d.csv", "body,labels\nx,a\n");
+        let err = read_labelled(&p, ReadOptions::default()).expect_err("must fail");
+        assert!(err.to_string().contains("text"), "{err}");
+    }
+
+    #[test]
+    fn reads_label_folders_skipping_hidden_files() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        write(dir.path(), "sport/1.txt", "football");
+        write(dir.path(), "sport/.hidden", "ignored");
+        write(dir.path(), "space/a/2.txt", "orbit");
+        write(dir.path(), ".git/x", "ignored");
+        let data = read_labelled(dir.path(), ReadOptions::default()).expect("read");
+        let labels: Vec<_> = data
+            .documents
+            .iter()
+            .map(|d| d.labels[0].as_str())
+            .collect();
+        assert_eq!(labels, ["space", "sport"]);
+    }
+}

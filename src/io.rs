@@ -1,0 +1,138 @@
+//! Writing files so that a crash, a full disk or Ctrl-C never leaves a
+//! partial file behind: write a temporary file beside the destination, flush
+//! it to disk, then rename it over the destination in one step.
+
+use crate::{Error, Result};
+use std::fs::{self, File};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// Temporary path in the destination's folder (rename is only atomic within
+/// one file system).
+fn temp_path(dest: &Path) -> PathBuf {
+    let name = dest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "output".into());
+    dest.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
+}
+
+/// Writes `dest` through `fill`; on any error the destination keeps its old
+/// content (or stays absent) and the temporary file is removed.
+pub fn write_atomic<F>(dest: &Path, fill: F) -> Result<()>
+where
+    F: FnOnce(&mut dyn Write) -> std::io::Result<()>,
+{
+    let tmp = temp_path(dest);
+    let result = (|| -> std::io::Result<()> {
+        let file = File::create(&tmp)?;
+        let mut writer = BufWriter::new(file);
+        fill(&mut writer)?;
+        let file = writer.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        fs::rename(&tmp, dest)
+    })();
+    if let Err(e) = result {
+        let _ = fs::remove_file(&tmp);
+        return Err(Error::io(dest, e));
+    }
+    Ok(())
+}
+
+/// An output file that becomes visible only when committed. Used for
+/// streaming output whose size is not known in advance.
+pub struct AtomicFile {
+    dest: PathBuf,
+    tmp: PathBuf,
+    writer: Option<BufWriter<File>>,
+}
+
+impl AtomicFile {
+    pub fn create(dest: &Path) -> Result<Self> {
+        let tmp = temp_path(dest);
+        let file = File::create(&tmp).map_err(|e| Error::io(dest, e))?;
+        Ok(AtomicFile {
+            dest: dest.to_path_buf(),
+            tmp,
+            writer: Some(BufWriter::new(file)),
+        })
+    }
+
+    /// Flushes, syncs and renames over the destination.
+    pub fn commit(mut self) -> Result<()> {
+        let dest = self.dest.clone();
+        let result = (|| -> std::io::Result<()> {
+            if let Some(writer) = self.writer.take() {
+                let file = writer.into_inner().map_err(|e| e.into_error())?;
+                file.sync_all()?;
+            }
+            fs::rename(&self.tmp, &self.dest)
+        })();
+        result.map_err(|e| Error::io(dest, e))
+    }
+
+    /// The temporary file's path, for cleanup on interruption.
+    pub fn temp_path(&self) -> &Path {
+        &self.tmp
+    }
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self.writer.as_mut() {
+            Some(w) => w.write(buf),
+            None => Err(std::io::Error::other("file already committed")),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self.writer.as_mut() {
+            Some(w) => w.flush(),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for AtomicFile {
+    /// An uncommitted file is abandoned: the destination is left untouched.
+    fn drop(&mut self) {
+        if self.writer.take().is_some() {
+            let _ = fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failed_write_keeps_old_content() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let dest = dir.path().join("out.txt");
+        fs::write(&dest, "old").expect("write");
+        let r = write_atomic(&dest, |w| {
+            w.write_all(b"partial")?;
+            Err(std::io::Error::other("disk full"))
+        });
+        assert!(r.is_err());
+        assert_eq!(fs::read_to_string(&dest).expect("read"), "old");
+        assert_eq!(fs::read_dir(dir.path()).expect("ls").count(), 1);
+    }
+
+    #[test]
+    fn uncommitted_atomic_file_leaves_nothing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let dest = dir.path().join("out.jsonl");
+        {
+            let mut f = AtomicFile::create(&dest).expect("create");
+            f.write_all(b"{}\n").expect("write");
+        }
+        assert!(!dest.exists());
+        assert_eq!(fs::read_dir(dir.path()).expect("ls").count(), 0);
+        let mut f = AtomicFile::create(&dest).expect("create");
+        f.write_all(b"{}\n").expect("write");
+        f.commit().expect("commit");
+        assert_eq!(fs::read_to_string(&dest).expect("read"), "{}\n");
+    }
+}

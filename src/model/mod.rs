@@ -1,0 +1,567 @@
+//! The classifier: analysis, vectorizer and logistic regression in one value
+//! that can be trained, saved, loaded and applied.
+
+pub mod file;
+mod linfa_solver;
+pub mod logistic;
+mod thresholds;
+
+pub use file::{
+    default_model, load_model, save_model, DEFAULT_MODEL_BYTES, DEFAULT_MODEL_NAME, FORMAT_VERSION,
+};
+pub use linfa_solver::DEFAULT_MAX_DENSE_BYTES;
+pub use logistic::{sigmoid, Convergence, Objective};
+
+use crate::corpus::LabelledDocument;
+use crate::features::{SparseMatrix, TfidfParams, TfidfVectorizer};
+use crate::text::{Analyzer, AnalyzerParams};
+use crate::{Error, Result};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+/// Which optimiser fits the weights.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Solver {
+    /// Sparse L-BFGS (argmin): fast and memory-light at any size.
+    Lbfgs,
+    /// linfa-logistic on a dense matrix: small corpora only.
+    Linfa,
+}
+
+impl FromStr for Solver {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "lbfgs" => Ok(Solver::Lbfgs),
+            "linfa" => Ok(Solver::Linfa),
+            other => Err(format!("unknown solver '{other}'; expected lbfgs or linfa")),
+        }
+    }
+}
+
+impl fmt::Display for Solver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Solver::Lbfgs => "lbfgs",
+            Solver::Linfa => "linfa",
+        })
+    }
+}
+
+/// Document weights in the loss.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ClassWeight {
+    /// Every document counts once.
+    Uniform,
+    /// Weights inversely proportional to class frequency (scikit-learn's
+    /// "balanced"), so that a rare label is not sacrificed to a common one.
+    Balanced,
+}
+
+/// How multi-label decision thresholds are chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ThresholdMode {
+    /// The same probability threshold for every label.
+    Fixed(f64),
+    /// Per label, the threshold that maximises F1 on out-of-fold predictions
+    /// of an internal k-fold cross-validation.
+    Tuned { folds: usize },
+}
+
+/// Everything that determines a trained model, besides the data. Stored in
+/// the model file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClassifierParams {
+    pub analyzer: AnalyzerParams,
+    pub tfidf: TfidfParams,
+    /// Inverse regularisation strength (alpha = 1/C).
+    pub c: f64,
+    /// Force one-vs-rest multi-label training even if every document has
+    /// exactly one label.
+    pub multi_label: bool,
+    pub class_weight: ClassWeight,
+    pub solver: Solver,
+    pub max_iter: u64,
+    /// Stop when the norm of the per-document gradient falls below this.
+    pub tolerance: f64,
+    pub thresholds: ThresholdMode,
+    /// Seeds the fold assignment of threshold tuning; training itself starts
+    /// from zero weights and is deterministic.
+    pub seed: u64,
+    pub max_dense_bytes: u64,
+}
+
+impl Default for ClassifierParams {
+    fn default() -> Self {
+        ClassifierParams {
+            analyzer: AnalyzerParams::default(),
+            tfidf: TfidfParams::default(),
+            c: 10.0,
+            multi_label: false,
+            class_weight: ClassWeight::Uniform,
+            solver: Solver::Lbfgs,
+            max_iter: 1000,
+            tolerance: 1e-5,
+            thresholds: ThresholdMode::Fixed(0.5),
+            seed: 0,
+            max_dense_bytes: DEFAULT_MAX_DENSE_BYTES,
+        }
+    }
+}
+
+impl ClassifierParams {
+    /// Validates the settings and builds the analyzer they describe.
+    pub fn check(&self) -> Result<Analyzer> {
+        if !(self.c.is_finite() && self.c > 0.0) {
+            return Err(Error::InvalidParams(format!(
+                "C must be positive, got {}",
+                self.c
+            )));
+        }
+        if !(self.tolerance.is_finite() && self.tolerance > 0.0) {
+            return Err(Error::InvalidParams(format!(
+                "tolerance must be positive, got {}",
+                self.tolerance
+            )));
+        }
+        if self.max_iter == 0 {
+            return Err(Error::InvalidParams("max_iter must be at least 1".into()));
+        }
+        match self.thresholds {
+            ThresholdMode::Fixed(t) if !(t > 0.0 && t < 1.0) => {
+                return Err(Error::InvalidParams(format!(
+                    "threshold must be strictly between 0 and 1, got {t}"
+                )))
+            }
+            ThresholdMode::Tuned { folds } if folds < 2 => {
+                return Err(Error::InvalidParams(format!(
+                    "threshold tuning needs at least 2 folds, got {folds}"
+                )))
+            }
+            _ => {}
+        }
+        self.tfidf.check()?;
+        self.analyzer.clone().check()
+    }
+}
+
+/// Facts about the training run, stored in the model file. Nothing here
+/// depends on when or where training ran, so identical inputs give
+/// identical files.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainingSummary {
+    pub docclass_version: String,
+    /// SHA-256 over every document's text and labels, in order.
+    pub data_sha256: String,
+    pub documents: usize,
+    pub documents_per_label: BTreeMap<String, usize>,
+    /// By detected (or fixed) language.
+    pub documents_per_language: BTreeMap<String, usize>,
+    pub unlabelled_documents: usize,
+    pub convergence: Convergence,
+    pub warnings: Vec<String>,
+}
+
+/// A trained classifier.
+pub struct Classifier {
+    params: ClassifierParams,
+    analyzer: Analyzer,
+    vectorizer: TfidfVectorizer,
+    labels: Vec<String>,
+    objective: Objective,
+    /// Feature-major: `weights[j * k + c]`.
+    weights: Vec<f64>,
+    intercepts: Vec<f64>,
+    thresholds: Vec<f64>,
+    summary: TrainingSummary,
+}
+
+/// One document's result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prediction {
+    /// Indices into [`Classifier::labels`] of the assigned labels.
+    pub labels: Vec<usize>,
+    /// Probability of each label, in [`Classifier::labels`] order.
+    pub scores: Vec<f64>,
+}
+
+/// Labels in a stable order: sorted, so that the same data in any order
+/// gives the same model.
+fn label_set(docs: &[LabelledDocument]) -> Vec<String> {
+    let mut labels: Vec<String> = docs.iter().flat_map(|d| d.labels.iter().cloned()).collect();
+    labels.sort();
+    labels.dedup();
+    labels
+}
+
+/// SHA-256 identifying the training data.
+pub fn data_hash(docs: &[LabelledDocument]) -> String {
+    let mut hasher = Sha256::new();
+    for doc in docs {
+        hasher.update(doc.text.as_bytes());
+        hasher.update([0u8]);
+        for label in &doc.labels {
+            hasher.update(label.as_bytes());
+            hasher.update([0x1fu8]);
+        }
+        hasher.update([0x1eu8]);
+    }
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Design-matrix targets and loss weights for a set of documents.
+pub(crate) struct Targets {
+    pub y: Vec<f64>,
+    pub weight: Vec<f64>,
+}
+
+pub(crate) fn build_targets(
+    label_sets: &[Vec<usize>],
+    k: usize,
+    objective: Objective,
+    class_weight: ClassWeight,
+) -> Targets {
+    let n = label_sets.len();
+    let mut y = vec![0.0; n * k];
+    for (i, set) in label_sets.iter().enumerate() {
+        for &c in set {
+            y[i * k + c] = 1.0;
+        }
+    }
+    let mut weight = vec![1.0; n * k];
+    if class_weight == ClassWeight::Balanced {
+        let mut positives = vec![0usize; k];
+        for set in label_sets {
+            for &c in set {
+                positives[c] += 1;
+            }
+        }
+        for (i, set) in label_sets.iter().enumerate() {
+            for c in 0..k {
+                weight[i * k + c] = match objective {
+                    // n / (k * count of the document's class), the same in every cell.
+                    Objective::Multinomial => {
+                        let class = set.first().copied().unwrap_or(0);
+                        n as f64 / (k as f64 * positives[class].max(1) as f64)
+                    }
+                    // Per label: positives and negatives weigh half each.
+                    Objective::OneVsRest => {
+                        let pos = positives[c].max(1) as f64;
+                        let neg = (n - positives[c]).max(1) as f64;
+                        if y[i * k + c] > 0.5 {
+                            n as f64 / (2.0 * pos)
+                        } else {
+                            n as f64 / (2.0 * neg)
+                        }
+                    }
+                };
+            }
+        }
+    }
+    Targets { y, weight }
+}
+
+/// Fits weights and intercepts on a design matrix.
+pub(crate) fn fit_linear(
+    params: &ClassifierParams,
+    x: &SparseMatrix,
+    label_sets: &[Vec<usize>],
+    k: usize,
+    objective: Objective,
+) -> Result<(Vec<f64>, Vec<f64>, Convergence)> {
+    let targets = build_targets(label_sets, k, objective, params.class_weight);
+    let alpha = 1.0 / params.c;
+    let d = x.cols();
+    let (mut all, convergence) = match params.solver {
+        Solver::Lbfgs => {
+            let problem = logistic::Problem::new(x, targets.y, targets.weight, k, alpha, objective);
+            logistic::minimize(problem, params.max_iter, params.tolerance)?
+        }
+        Solver::Linfa => {
+            if params.class_weight != ClassWeight::Uniform {
+                return Err(Error::InvalidParams(
+                    "--solver linfa does not support class weights; use --solver lbfgs".into(),
+                ));
+            }
+            linfa_solver::LinfaFit {
+                x,
+                y: &targets.y,
+                k,
+                alpha,
+                objective,
+                max_iter: params.max_iter,
+                tolerance: params.tolerance,
+                max_dense_bytes: params.max_dense_bytes,
+            }
+            .run()?
+        }
+    };
+    let intercepts = all.split_off(d * k);
+    Ok((all, intercepts, convergence))
+}
+
+impl Classifier {
+    /// Trains on labelled documents. Documents without labels are allowed in
+    /// multi-label data (they are negatives for every label).
+    pub fn fit(params: ClassifierParams, docs: &[LabelledDocument]) -> Result<Classifier> {
+        Self::fit_with_progress(params, docs, &|_| {})
+    }
+
+    /// Like [`Classifier::fit`], reporting each stage by name.
+    pub fn fit_with_progress(
+        params: ClassifierParams,
+        docs: &[LabelledDocument],
+        progress: &(dyn Fn(&str) + Sync),
+    ) -> Result<Classifier> {
+        let analyzer = params.check()?;
+        if docs.is_empty() {
+            return Err(Error::Training("no documents".into()));
+        }
+        let labels = label_set(docs);
+        let multi = params.multi_label || docs.iter().any(|d| d.labels.len() != 1);
+        let objective = if multi {
+            Objective::OneVsRest
+        } else {
+            Objective::Multinomial
+        };
+        let mut warnings = Vec::new();
+        match (objective, labels.len()) {
+            (_, 0) => {
+                return Err(Error::Training(
+                    "no document has a label; label some documents first".into(),
+                ))
+            }
+            (Objective::Multinomial, 1) => {
+                return Err(Error::Training(format!(
+                    "every document has the label '{}'; a classifier needs at least two labels \
+                     (or use --multi-label with some unlabelled documents)",
+                    labels[0]
+                )))
+            }
+            _ => {}
+        }
+        let index: BTreeMap<&str, usize> = labels
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (l.as_str(), i))
+            .collect();
+        let label_sets: Vec<Vec<usize>> = docs
+            .iter()
+            .map(|d| {
+                let mut set: Vec<usize> = d.labels.iter().map(|l| index[l.as_str()]).collect();
+                set.sort_unstable();
+                set.dedup();
+                set
+            })
+            .collect();
+        let mut per_label: BTreeMap<String, usize> = BTreeMap::new();
+        for set in &label_sets {
+            for &c in set {
+                *per_label.entry(labels[c].clone()).or_insert(0) += 1;
+            }
+        }
+        for (label, &count) in &per_label {
+            if count == 1 {
+                warnings.push(format!(
+                    "label '{label}' has a single example; its predictions will be unreliable"
+                ));
+            }
+            if objective == Objective::OneVsRest && count == docs.len() {
+                warnings.push(format!(
+                    "label '{label}' is on every document; the model will always predict it"
+                ));
+            }
+        }
+
+        progress("analysing and vectorizing");
+        let languages: Vec<String> = docs
+            .par_iter()
+            .map(|d| analyzer.detect_language(&d.text).code().to_string())
+            .collect();
+        let mut per_language = BTreeMap::new();
+        for l in languages {
+            *per_language.entry(l).or_insert(0) += 1;
+        }
+        let (vectorizer, x) =
+            TfidfVectorizer::fit_transform_with(params.tfidf.clone(), docs.len(), |i| {
+                analyzer.terms(&docs[i].text)
+            })?;
+
+        progress("fitting logistic regression");
+        let k = labels.len();
+        let (weights, intercepts, convergence) =
+            fit_linear(&params, &x, &label_sets, k, objective)?;
+        if !convergence.converged {
+            warnings.push(format!(
+                "the optimizer stopped at --max-iter {} before converging",
+                params.max_iter
+            ));
+        }
+
+        let thresholds = match (objective, params.thresholds) {
+            (Objective::Multinomial, _) => vec![0.5; k],
+            (Objective::OneVsRest, ThresholdMode::Fixed(t)) => vec![t; k],
+            (Objective::OneVsRest, ThresholdMode::Tuned { folds }) => {
+                progress("tuning thresholds");
+                thresholds::tune(&params, &x, &label_sets, k, folds)?
+            }
+        };
+
+        let summary = TrainingSummary {
+            docclass_version: env!("CARGO_PKG_VERSION").to_string(),
+            data_sha256: data_hash(docs),
+            documents: docs.len(),
+            documents_per_label: per_label,
+            documents_per_language: per_language,
+            unlabelled_documents: label_sets.iter().filter(|s| s.is_empty()).count(),
+            convergence,
+            warnings,
+        };
+        Ok(Classifier {
+            params,
+            analyzer,
+            vectorizer,
+            labels,
+            objective,
+            weights,
+            intercepts,
+            thresholds,
+            summary,
+        })
+    }
+
+    pub fn params(&self) -> &ClassifierParams {
+        &self.params
+    }
+    pub fn analyzer(&self) -> &Analyzer {
+        &self.analyzer
+    }
+    pub fn vectorizer(&self) -> &TfidfVectorizer {
+        &self.vectorizer
+    }
+    pub fn labels(&self) -> &[String] {
+        &self.labels
+    }
+    pub fn objective(&self) -> Objective {
+        self.objective
+    }
+    pub fn thresholds(&self) -> &[f64] {
+        &self.thresholds
+    }
+    pub fn summary(&self) -> &TrainingSummary {
+        &self.summary
+    }
+    pub fn is_multi_label(&self) -> bool {
+        self.objective == Objective::OneVsRest
+    }
+    /// Weight of feature `j` for label `c`.
+    pub fn weight(&self, j: usize, c: usize) -> f64 {
+        self.weights[j * self.labels.len() + c]
+    }
+    pub fn intercepts(&self) -> &[f64] {
+        &self.intercepts
+    }
+
+    /// TF-IDF row of one text, as sorted (column, value) pairs.
+    pub fn transform_one(&self, text: &str) -> Vec<(u32, f64)> {
+        self.vectorizer.transform_one(&self.analyzer.terms(text))
+    }
+
+    /// TF-IDF matrix of many texts, analysed in parallel.
+    pub fn transform(&self, texts: &[&str]) -> SparseMatrix {
+        self.vectorizer
+            .transform_with(texts.len(), |i| self.analyzer.terms(texts[i]))
+    }
+
+    /// Label probabilities of one TF-IDF row.
+    pub fn predict_proba_row(&self, row: &[(u32, f64)]) -> Vec<f64> {
+        let k = self.labels.len();
+        let mut z = self.intercepts.clone();
+        for &(j, v) in row {
+            let w = &self.weights[j as usize * k..j as usize * k + k];
+            for c in 0..k {
+                z[c] += v * w[c];
+            }
+        }
+        match self.objective {
+            Objective::OneVsRest => z.into_iter().map(sigmoid).collect(),
+            Objective::Multinomial => {
+                let max = z.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+                let exp: Vec<f64> = z.iter().map(|v| (v - max).exp()).collect();
+                let sum: f64 = exp.iter().sum();
+                exp.into_iter().map(|e| e / sum).collect()
+            }
+        }
+    }
+
+    /// Label probabilities for every row of a matrix, in parallel.
+    pub fn predict_proba_matrix(&self, x: &SparseMatrix) -> Vec<Vec<f64>> {
+        (0..x.rows())
+            .into_par_iter()
+            .map(|i| {
+                let row: Vec<(u32, f64)> = x
+                    .outer_view(i)
+                    .map(|r| r.iter().map(|(j, &v)| (j as u32, v)).collect())
+                    .unwrap_or_default();
+                self.predict_proba_row(&row)
+            })
+            .collect()
+    }
+
+    /// Label probabilities of texts, in input order.
+    pub fn predict_proba(&self, texts: &[&str]) -> Vec<Vec<f64>> {
+        texts
+            .par_iter()
+            .map(|t| self.predict_proba_row(&self.transform_one(t)))
+            .collect()
+    }
+
+    /// Labels chosen from probabilities: the most probable class for
+    /// single-label models, every label over its threshold for multi-label
+    /// models.
+    pub fn decide(&self, scores: &[f64]) -> Vec<usize> {
+        match self.objective {
+            Objective::Multinomial => {
+                let best =
+                    scores
+                        .iter()
+                        .enumerate()
+                        .fold(
+                            (0, f64::NEG_INFINITY),
+                            |acc, (i, &s)| if s > acc.1 { (i, s) } else { acc },
+                        );
+                vec![best.0]
+            }
+            Objective::OneVsRest => scores
+                .iter()
+                .zip(&self.thresholds)
+                .enumerate()
+                .filter(|(_, (s, t))| s >= t)
+                .map(|(i, _)| i)
+                .collect(),
+        }
+    }
+
+    pub fn predict_text(&self, text: &str) -> Prediction {
+        let scores = self.predict_proba_row(&self.transform_one(text));
+        Prediction {
+            labels: self.decide(&scores),
+            scores,
+        }
+    }
+
+    pub fn predict(&self, texts: &[&str]) -> Vec<Prediction> {
+        texts.par_iter().map(|t| self.predict_text(t)).collect()
+    }
+}

@@ -1,0 +1,68 @@
+//! Character n-grams for scripts written without spaces.
+
+use super::{Token, TokenFilter, TokenKind};
+
+/// Turns each CJK run into overlapping character bigrams (a one-character run
+/// becomes a unigram). Bigrams need no dictionary and capture most Chinese
+/// words, which are two characters long: 港口管理 gives 港口 口管 管理; the
+/// spurious middle bigram is rare across documents and weighs little.
+pub struct CjkBigramFilter;
+
+impl TokenFilter for CjkBigramFilter {
+    fn apply(&self, tokens: Vec<Token>) -> Vec<Token> {
+        let mut out = Vec::with_capacity(tokens.len() * 2);
+        for token in tokens {
+            if token.kind != TokenKind::CjkRun {
+                out.push(token);
+                continue;
+            }
+            let bounds: Vec<usize> = token
+                .text
+                .char_indices()
+                .map(|(i, _)| i)
+                .chain(std::iter::once(token.text.len()))
+                .collect();
+            if bounds.len() <= 2 {
+                let mut t = token;
+                t.kind = TokenKind::CjkGram;
+                out.push(t);
+                continue;
+            }
+            for w in bounds.windows(3) {
+                let mut gram = token.with_text(&token.text[w[0]..w[2]]);
+                gram.kind = TokenKind::CjkGram;
+                out.push(gram);
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::language::Script;
+
+    fn grams(run: &str) -> Vec<String> {
+        let t = Token::new(run, TokenKind::CjkRun, Script::Cjk);
+        CjkBigramFilter
+            .apply(vec![t])
+            .into_iter()
+            .map(|t| {
+                assert_eq!(t.kind, TokenKind::CjkGram);
+                t.text
+            })
+            .collect()
+    }
+
+    #[test]
+    fn emits_overlapping_bigrams() {
+        assert_eq!(grams("港口管理"), ["港口", "口管", "管理"]);
+        assert_eq!(grams("北斗"), ["北斗"]);
+    }
+
+    #[test]
+    fn keeps_single_characters_as_unigrams() {
+        assert_eq!(grams("港"), ["港"]);
+    }
+}

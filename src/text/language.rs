@@ -1,0 +1,338 @@
+//! Languages docclass knows how to stem and filter, document-level language
+//! detection, and the per-token routing that lets one document mix scripts.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// A language with at least one language-specific treatment (stop words,
+/// stemming or CJK handling). Anything else is [`Language::Other`]: its words
+/// are still tokens, just not stemmed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    En,
+    Zh,
+    Ja,
+    Ko,
+    Ru,
+    Uk,
+    Es,
+    Fr,
+    Pt,
+    De,
+    It,
+    Nl,
+    Ar,
+    Tr,
+    Other,
+}
+
+impl Language {
+    pub const ALL: [Language; 15] = [
+        Language::En,
+        Language::Zh,
+        Language::Ja,
+        Language::Ko,
+        Language::Ru,
+        Language::Uk,
+        Language::Es,
+        Language::Fr,
+        Language::Pt,
+        Language::De,
+        Language::It,
+        Language::Nl,
+        Language::Ar,
+        Language::Tr,
+        Language::Other,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Language::En => "en",
+            Language::Zh => "zh",
+            Language::Ja => "ja",
+            Language::Ko => "ko",
+            Language::Ru => "ru",
+            Language::Uk => "uk",
+            Language::Es => "es",
+            Language::Fr => "fr",
+            Language::Pt => "pt",
+            Language::De => "de",
+            Language::It => "it",
+            Language::Nl => "nl",
+            Language::Ar => "ar",
+            Language::Tr => "tr",
+            Language::Other => "other",
+        }
+    }
+
+    /// The script this language's words are written in, used to decide
+    /// whether a token of a mixed document belongs to the document language.
+    pub fn script(self) -> Script {
+        match self {
+            Language::Zh | Language::Ja | Language::Ko => Script::Cjk,
+            Language::Ru | Language::Uk => Script::Cyrillic,
+            Language::Ar => Script::Arabic,
+            Language::Other => Script::Other,
+            _ => Script::Latin,
+        }
+    }
+
+    fn from_whatlang(lang: whatlang::Lang) -> Language {
+        use whatlang::Lang as W;
+        match lang {
+            W::Eng => Language::En,
+            W::Cmn => Language::Zh,
+            W::Jpn => Language::Ja,
+            W::Kor => Language::Ko,
+            W::Rus => Language::Ru,
+            W::Ukr => Language::Uk,
+            W::Spa => Language::Es,
+            W::Fra => Language::Fr,
+            W::Por => Language::Pt,
+            W::Deu => Language::De,
+            W::Ita => Language::It,
+            W::Nld => Language::Nl,
+            W::Ara => Language::Ar,
+            W::Tur => Language::Tr,
+            _ => Language::Other,
+        }
+    }
+}
+
+impl fmt::Display for Language {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl FromStr for Language {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let lower = s.trim().to_ascii_lowercase();
+        Language::ALL
+            .into_iter()
+            .find(|l| l.code() == lower)
+            .ok_or_else(|| {
+                let codes: Vec<&str> = Language::ALL.iter().map(|l| l.code()).collect();
+                format!(
+                    "unknown language '{s}'; expected auto or one of {}",
+                    codes.join(", ")
+                )
+            })
+    }
+}
+
+/// How the analyzer picks a document's language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LanguageSetting {
+    /// Detect each document's language from its text.
+    Auto,
+    /// Treat every document as this language.
+    Fixed(Language),
+}
+
+impl fmt::Display for LanguageSetting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LanguageSetting::Auto => f.write_str("auto"),
+            LanguageSetting::Fixed(l) => l.fmt(f),
+        }
+    }
+}
+
+impl FromStr for LanguageSetting {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.trim().eq_ignore_ascii_case("auto") {
+            Ok(LanguageSetting::Auto)
+        } else {
+            s.parse().map(LanguageSetting::Fixed)
+        }
+    }
+}
+
+/// Writing systems that change how a token is treated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Script {
+    Latin,
+    Cyrillic,
+    Arabic,
+    /// Han ideographs, kana and hangul: written without spaces between words.
+    Cjk,
+    Other,
+}
+
+/// Script of one character, or `None` for characters that carry no script
+/// (digits, marks, punctuation).
+pub fn char_script(c: char) -> Option<Script> {
+    let cp = c as u32;
+    if c.is_ascii_alphabetic() {
+        return Some(Script::Latin);
+    }
+    if cp < 0x80 {
+        return None;
+    }
+    if is_cjk(c) {
+        return Some(Script::Cjk);
+    }
+    match cp {
+        0x00C0..=0x024F | 0x1E00..=0x1EFF => Some(Script::Latin),
+        0x0400..=0x052F => Some(Script::Cyrillic),
+        0x0600..=0x06FF | 0x0750..=0x077F => Some(Script::Arabic),
+        _ if c.is_alphabetic() => Some(Script::Other),
+        _ => None,
+    }
+}
+
+/// True for characters of scripts written without spaces (Han, kana, hangul).
+pub fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x3040..=0x30FF      // hiragana, katakana
+        | 0x31F0..=0x31FF    // katakana phonetic extensions
+        | 0x3400..=0x4DBF    // CJK extension A
+        | 0x4E00..=0x9FFF    // CJK unified ideographs
+        | 0xAC00..=0xD7AF    // hangul syllables
+        | 0x1100..=0x11FF    // hangul jamo
+        | 0x3130..=0x318F    // hangul compatibility jamo
+        | 0xF900..=0xFAFF    // CJK compatibility ideographs
+        | 0xFF66..=0xFF9F    // half-width katakana
+        | 0x20000..=0x2FA1F  // CJK extensions B-F and supplement
+        | 0x30000..=0x3134F) // CJK extension G
+}
+
+/// Script of a token: the script of its first character that has one.
+pub fn token_script(token: &str) -> Script {
+    token.chars().find_map(char_script).unwrap_or(Script::Other)
+}
+
+/// Language a token is treated as, given its document's language. A token in
+/// the document's own script takes the document language; a token in another
+/// script takes that script's most likely language, so that English words in
+/// a Chinese brief are still stemmed as English.
+pub fn route(script: Script, document: Language) -> Option<Language> {
+    if script == document.script() && document != Language::Other {
+        return Some(document);
+    }
+    match script {
+        Script::Latin => Some(Language::En),
+        Script::Cyrillic => Some(Language::Ru),
+        Script::Arabic => Some(Language::Ar),
+        Script::Cjk => Some(Language::Zh),
+        Script::Other => None,
+    }
+}
+
+/// Detects a document's language among the languages docclass treats
+/// specially. Only the beginning of the document is read: a few hundred
+/// characters decide the language as well as the whole text and cost far less.
+pub struct LanguageDetector {
+    detector: whatlang::Detector,
+}
+
+/// Bytes of text read by detection.
+const DETECTION_WINDOW: usize = 1024;
+
+impl Default for LanguageDetector {
+    fn default() -> Self {
+        use whatlang::Lang as W;
+        let allow = vec![
+            W::Eng,
+            W::Cmn,
+            W::Jpn,
+            W::Kor,
+            W::Rus,
+            W::Ukr,
+            W::Spa,
+            W::Fra,
+            W::Por,
+            W::Deu,
+            W::Ita,
+            W::Nld,
+            W::Ara,
+            W::Tur,
+        ];
+        LanguageDetector {
+            detector: whatlang::Detector::with_allowlist(allow),
+        }
+    }
+}
+
+impl LanguageDetector {
+    /// The document's language; English when the text gives no evidence
+    /// (numbers only, empty), since unlabelled Latin text is most often English.
+    pub fn detect(&self, text: &str) -> Language {
+        let mut end = text.len().min(DETECTION_WINDOW);
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let window = &text[..end];
+        // whatlang answers Mandarin for any Han text, but Japanese text mixes
+        // kana into it; decide that case by counting kana directly.
+        if window.chars().any(|c| matches!(c as u32, 0x3040..=0x30FF)) {
+            let kana = window
+                .chars()
+                .filter(|c| matches!(*c as u32, 0x3040..=0x30FF))
+                .count();
+            let cjk = window.chars().filter(|c| is_cjk(*c)).count();
+            if kana * 5 >= cjk {
+                return Language::Ja;
+            }
+        }
+        self.detector
+            .detect_lang(window)
+            .map(Language::from_whatlang)
+            .unwrap_or(Language::En)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_common_languages() {
+        let d = LanguageDetector::default();
+        assert_eq!(
+            d.detect("The seminar on port management was held in Dalian for officials."),
+            Language::En
+        );
+        assert_eq!(
+            d.detect("关于举办2019年发展中国家港口管理研修班的通知"),
+            Language::Zh
+        );
+        assert_eq!(
+            d.detect("Семинар по вопросам государственного управления для должностных лиц"),
+            Language::Ru
+        );
+        assert_eq!(
+            d.detect("Seminario sobre gestión portuaria para funcionarios de América Latina"),
+            Language::Es
+        );
+        assert_eq!(d.detect("ひらがなとカタカナの文章です"), Language::Ja);
+        assert_eq!(d.detect(""), Language::En);
+    }
+
+    #[test]
+    fn routes_foreign_script_tokens_to_their_own_language() {
+        assert_eq!(route(Script::Latin, Language::Zh), Some(Language::En));
+        assert_eq!(route(Script::Latin, Language::Es), Some(Language::Es));
+        assert_eq!(route(Script::Cyrillic, Language::En), Some(Language::Ru));
+        assert_eq!(route(Script::Cjk, Language::Zh), Some(Language::Zh));
+        assert_eq!(route(Script::Other, Language::En), None);
+    }
+
+    #[test]
+    fn parses_language_settings() {
+        assert_eq!("auto".parse::<LanguageSetting>(), Ok(LanguageSetting::Auto));
+        assert_eq!(
+            "ZH".parse::<LanguageSetting>(),
+            Ok(LanguageSetting::Fixed(Language::Zh))
+        );
+        assert!("klingon".parse::<LanguageSetting>().is_err());
+    }
+}

@@ -1,0 +1,253 @@
+//! Text analysis: from a document's raw text to the terms the vectorizer counts.
+//!
+//! Like tantivy's analyzers, analysis is a segmenter followed by a chain of
+//! small filters over a token stream, each testable on its own:
+//!
+//! normalize (NFKC, lowercase) -> [`segment`] (words, numbers, CJK runs)
+//! -> language routing -> [`StopWordFilter`] -> [`StemFilter`]
+//! -> [`CjkBigramFilter`] -> [`NGramFilter`].
+
+pub mod cjk;
+pub mod language;
+pub mod ngrams;
+pub mod normalize;
+pub mod segment;
+pub mod stem;
+pub mod stopwords;
+
+pub use cjk::CjkBigramFilter;
+pub use language::{Language, LanguageDetector, LanguageSetting, Script};
+pub use ngrams::NGramFilter;
+pub use normalize::normalize;
+pub use segment::segment;
+pub use stem::StemFilter;
+pub use stopwords::StopWordFilter;
+
+use crate::{Error, Result};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenKind {
+    Word,
+    Number,
+    /// A maximal run of CJK characters, before it is cut into n-grams.
+    CjkRun,
+    /// A character unigram or bigram from a CJK run.
+    CjkGram,
+    /// A word n-gram (n >= 2).
+    WordGram,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    pub text: String,
+    pub kind: TokenKind,
+    pub script: Script,
+    /// Language the token is treated as; `None` when no language-specific
+    /// treatment applies.
+    pub language: Option<Language>,
+}
+
+impl Token {
+    pub fn new(text: &str, kind: TokenKind, script: Script) -> Self {
+        Token {
+            text: text.to_owned(),
+            kind,
+            script,
+            language: None,
+        }
+    }
+
+    /// A token of the same kind, script and language with other text.
+    pub fn with_text(&self, text: &str) -> Self {
+        Token {
+            text: text.to_owned(),
+            kind: self.kind,
+            script: self.script,
+            language: self.language,
+        }
+    }
+}
+
+/// One step of the analysis chain.
+pub trait TokenFilter: Send + Sync {
+    fn apply(&self, tokens: Vec<Token>) -> Vec<Token>;
+}
+
+/// Settings of the analysis chain; stored in every model file so that
+/// classification analyses text exactly as training did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnalyzerParams {
+    pub language: LanguageSetting,
+    pub stop_words: bool,
+    pub stemming: bool,
+    /// Longest word n-gram; 1 means unigrams only.
+    pub ngrams: usize,
+}
+
+impl Default for AnalyzerParams {
+    /// Unigrams with stop words and stemming, language detected per document.
+    /// Bigrams were measured (see README, "Choosing the defaults") and cost
+    /// more time and memory than they gained on both corpora.
+    fn default() -> Self {
+        AnalyzerParams {
+            language: LanguageSetting::Auto,
+            stop_words: true,
+            stemming: true,
+            ngrams: 1,
+        }
+    }
+}
+
+/// Largest supported word n-gram length: beyond 3 the feature space grows
+/// much faster than the evidence.
+pub const MAX_NGRAMS: usize = 5;
+
+impl AnalyzerParams {
+    pub fn check(self) -> Result<Analyzer> {
+        if self.ngrams == 0 || self.ngrams > MAX_NGRAMS {
+            return Err(Error::InvalidParams(format!(
+                "ngrams must be between 1 and {MAX_NGRAMS}, got {}",
+                self.ngrams
+            )));
+        }
+        Ok(Analyzer::new(self))
+    }
+}
+
+/// A document after analysis.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    pub language: Language,
+    pub tokens: Vec<Token>,
+}
+
+/// The checked, ready-to-run analysis chain. Cheap to share across threads.
+pub struct Analyzer {
+    params: AnalyzerParams,
+    detector: LanguageDetector,
+    stop_words: Option<StopWordFilter>,
+    stemmer: Option<StemFilter>,
+    ngrams: NGramFilter,
+}
+
+impl Analyzer {
+    fn new(params: AnalyzerParams) -> Self {
+        Analyzer {
+            detector: LanguageDetector::default(),
+            stop_words: params.stop_words.then(StopWordFilter::default),
+            stemmer: params.stemming.then(StemFilter::default),
+            ngrams: NGramFilter {
+                max_n: params.ngrams,
+            },
+            params,
+        }
+    }
+
+    pub fn params(&self) -> &AnalyzerParams {
+        &self.params
+    }
+
+    /// The document's language under this analyzer's setting.
+    pub fn language_of(&self, normalized: &str) -> Language {
+        match self.params.language {
+            LanguageSetting::Auto => self.detector.detect(normalized),
+            LanguageSetting::Fixed(l) => l,
+        }
+    }
+
+    /// Language of a document, reading only as much of it as detection uses.
+    pub fn detect_language(&self, text: &str) -> Language {
+        let mut end = text.len().min(4096);
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        self.language_of(&normalize(&text[..end]))
+    }
+
+    /// Runs the full chain and keeps the tokens, for display and explanation.
+    pub fn analyze(&self, text: &str) -> Analysis {
+        let normalized = normalize(text);
+        let language = self.language_of(&normalized);
+        let mut tokens = segment(&normalized);
+        for token in &mut tokens {
+            token.language = language::route(token.script, language);
+        }
+        let filters: [Option<&dyn TokenFilter>; 4] = [
+            self.stop_words.as_ref().map(|f| f as &dyn TokenFilter),
+            self.stemmer.as_ref().map(|f| f as &dyn TokenFilter),
+            Some(&CjkBigramFilter),
+            Some(&self.ngrams),
+        ];
+        for filter in filters.into_iter().flatten() {
+            tokens = filter.apply(tokens);
+        }
+        Analysis { language, tokens }
+    }
+
+    /// The terms the vectorizer counts, in document order.
+    pub fn terms(&self, text: &str) -> Vec<String> {
+        self.analyze(text)
+            .tokens
+            .into_iter()
+            .map(|t| t.text)
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn analyzer() -> Analyzer {
+        AnalyzerParams::default()
+            .check()
+            .expect("default params are valid")
+    }
+
+    #[test]
+    fn english_pipeline_end_to_end() {
+        let terms = analyzer().terms("The Seminar on Port Management for Officials, 2019.");
+        assert_eq!(terms, ["seminar", "port", "manag", "offici", "2019"]);
+    }
+
+    #[test]
+    fn chinese_pipeline_emits_bigrams() {
+        let a = analyzer();
+        let analysis = a.analyze("港口管理研修班");
+        assert_eq!(analysis.language, Language::Zh);
+        let terms: Vec<_> = analysis.tokens.iter().map(|t| t.text.as_str()).collect();
+        assert_eq!(terms, ["港口", "口管", "管理", "理研", "研修", "修班"]);
+    }
+
+    #[test]
+    fn mixed_chinese_english_stems_english_words() {
+        let terms = analyzer().terms("北斗系统 training for port officials");
+        assert!(terms.contains(&"北斗".to_string()));
+        assert!(terms.contains(&"train".to_string()));
+        assert!(terms.contains(&"offici".to_string()));
+    }
+
+    #[test]
+    fn switches_off_cleanly() {
+        let a = AnalyzerParams {
+            language: LanguageSetting::Fixed(Language::En),
+            stop_words: false,
+            stemming: false,
+            ngrams: 2,
+        }
+        .check()
+        .expect("valid");
+        assert_eq!(a.terms("the ports"), ["the", "ports", "the ports"]);
+    }
+
+    #[test]
+    fn rejects_bad_ngram_setting() {
+        let p = AnalyzerParams {
+            ngrams: 0,
+            ..AnalyzerParams::default()
+        };
+        assert!(p.check().is_err());
+    }
+}
