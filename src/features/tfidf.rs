@@ -118,28 +118,30 @@ struct ChunkCounts {
     docs: Vec<Vec<(u32, u32)>>,
 }
 
-fn count_chunk<F>(range: std::ops::Range<usize>, terms_of: &F) -> ChunkCounts
-where
-    F: Fn(usize) -> Vec<String> + Sync,
-{
+/// Produces document `i`'s terms by calling the given sink with each one.
+/// Terms are borrowed, so analysis need not allocate a string per token.
+pub trait TermSource: Fn(usize, &mut dyn FnMut(&str)) + Sync {}
+impl<F: Fn(usize, &mut dyn FnMut(&str)) + Sync> TermSource for F {}
+
+fn count_chunk<F: TermSource>(range: std::ops::Range<usize>, terms_of: &F) -> ChunkCounts {
     let mut ids: FxHashMap<String, u32> = FxHashMap::default();
-    let mut terms = Vec::new();
+    let mut terms: Vec<String> = Vec::new();
     let mut docs = Vec::with_capacity(range.len());
     let mut counts: FxHashMap<u32, u32> = FxHashMap::default();
     for doc in range {
         counts.clear();
-        for term in terms_of(doc) {
-            let id = match ids.get(&term) {
+        terms_of(doc, &mut |term: &str| {
+            let id = match ids.get(term) {
                 Some(&id) => id,
                 None => {
                     let id = terms.len() as u32;
-                    terms.push(term.clone());
-                    ids.insert(term, id);
+                    terms.push(term.to_owned());
+                    ids.insert(term.to_owned(), id);
                     id
                 }
             };
             *counts.entry(id).or_insert(0) += 1;
-        }
+        });
         let mut row: Vec<(u32, u32)> = counts.iter().map(|(&k, &v)| (k, v)).collect();
         row.sort_unstable();
         docs.push(row);
@@ -154,20 +156,19 @@ impl TfidfVectorizer {
         params: TfidfParams,
         docs: &[Vec<String>],
     ) -> Result<(Self, SparseMatrix)> {
-        Self::fit_transform_with(params, docs.len(), |i| docs[i].clone())
+        Self::fit_transform_with(params, docs.len(), |i, sink: &mut dyn FnMut(&str)| {
+            docs[i].iter().for_each(|t| sink(t))
+        })
     }
 
-    /// Fits on `n_docs` documents whose terms `terms_of(i)` produces on
+    /// Fits on `n_docs` documents whose terms `terms_of` produces on
     /// demand, in parallel; analysis happens inside this call, so the whole
     /// corpus's tokens are never held at once.
-    pub fn fit_transform_with<F>(
+    pub fn fit_transform_with<F: TermSource>(
         params: TfidfParams,
         n_docs: usize,
         terms_of: F,
-    ) -> Result<(Self, SparseMatrix)>
-    where
-        F: Fn(usize) -> Vec<String> + Sync,
-    {
+    ) -> Result<(Self, SparseMatrix)> {
         params.check()?;
         if n_docs == 0 {
             return Err(Error::Training(
@@ -312,30 +313,40 @@ impl TfidfVectorizer {
     /// The TF-IDF row of one analysed document, as sorted (column, value)
     /// pairs; terms outside the vocabulary are ignored.
     pub fn transform_one(&self, terms: &[String]) -> Vec<(u32, f64)> {
-        let mut counts: FxHashMap<u32, u32> = FxHashMap::default();
-        for term in terms {
-            if let Some(&col) = self.index.get(term.as_str()) {
-                *counts.entry(col).or_insert(0) += 1;
+        self.row_with(|sink| terms.iter().for_each(|t| sink(t)))
+    }
+
+    /// The TF-IDF row of the terms `visit` passes to its sink.
+    pub fn row_with(&self, visit: impl FnOnce(&mut dyn FnMut(&str))) -> Vec<(u32, f64)> {
+        let mut cols: Vec<u32> = Vec::new();
+        visit(&mut |term: &str| {
+            if let Some(&col) = self.index.get(term) {
+                cols.push(col);
+            }
+        });
+        cols.sort_unstable();
+        let mut counts: Vec<(u32, u32)> = Vec::new();
+        for col in cols {
+            match counts.last_mut() {
+                Some((last, n)) if *last == col => *n += 1,
+                _ => counts.push((col, 1)),
             }
         }
-        let mut counts: Vec<(u32, u32)> = counts.into_iter().collect();
-        counts.sort_unstable();
         self.weigh(counts)
     }
 
     /// Rows for many analysed documents, in parallel, in input order.
     pub fn transform(&self, docs: &[Vec<String>]) -> SparseMatrix {
-        self.transform_with(docs.len(), |i| docs[i].clone())
+        self.transform_with(docs.len(), |i, sink: &mut dyn FnMut(&str)| {
+            docs[i].iter().for_each(|t| sink(t))
+        })
     }
 
-    /// Like [`Self::transform`], analysing document `i` with `terms_of(i)`.
-    pub fn transform_with<F>(&self, n_docs: usize, terms_of: F) -> SparseMatrix
-    where
-        F: Fn(usize) -> Vec<String> + Sync,
-    {
+    /// Like [`Self::transform`], with document `i`'s terms from `terms_of`.
+    pub fn transform_with<F: TermSource>(&self, n_docs: usize, terms_of: F) -> SparseMatrix {
         let rows: Vec<Vec<(u32, f64)>> = (0..n_docs)
             .into_par_iter()
-            .map(|i| self.transform_one(&terms_of(i)))
+            .map(|i| self.row_with(|sink| terms_of(i, sink)))
             .collect();
         assemble(rows, self.vocabulary.len())
     }

@@ -13,12 +13,12 @@
 //! Every sum is taken in an order that does not depend on the number of
 //! threads, so the same data gives the same bits with 1 or 32 threads.
 
+use super::parvec::ParVec;
 use crate::features::SparseMatrix;
 use crate::{Error, Result};
 use argmin::core::{CostFunction, Executor, Gradient, State};
 use argmin::solver::linesearch::MoreThuenteLineSearch;
 use argmin::solver::quasinewton::LBFGS;
-use ndarray::Array1;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::sync::Mutex;
@@ -54,9 +54,9 @@ pub(crate) struct Problem<'a> {
 
 #[derive(Clone)]
 struct Evaluation {
-    params: Array1<f64>,
+    params: ParVec,
     cost: f64,
-    gradient: Array1<f64>,
+    gradient: ParVec,
 }
 
 impl<'a> Problem<'a> {
@@ -162,7 +162,9 @@ impl<'a> Problem<'a> {
         (cost, gradient)
     }
 
-    fn evaluate_cached(&self, params: &Array1<f64>) -> Evaluation {
+    /// argmin asks for the cost and the gradient at the same point in two
+    /// calls; both come from one pass, so the last evaluation is kept.
+    fn evaluate_cached(&self, params: &ParVec) -> Evaluation {
         if let Ok(guard) = self.last.lock() {
             if let Some(e) = guard.as_ref() {
                 if e.params == *params {
@@ -170,16 +172,13 @@ impl<'a> Problem<'a> {
                 }
             }
         }
-        let slice = params
-            .as_slice()
-            .map(<[f64]>::to_vec)
-            .unwrap_or_else(|| params.to_vec());
-        let (cost, gradient) = self.evaluate(&slice);
+        let (cost, mut gradient) = self.evaluate(params.as_slice());
         let scale = 1.0 / self.x.rows().max(1) as f64;
+        gradient.par_iter_mut().for_each(|g| *g *= scale);
         let e = Evaluation {
             params: params.clone(),
             cost: cost * scale,
-            gradient: Array1::from(gradient) * scale,
+            gradient: ParVec::new(gradient),
         };
         if let Ok(mut guard) = self.last.lock() {
             *guard = Some(e.clone());
@@ -233,7 +232,7 @@ pub fn sigmoid(z: f64) -> f64 {
 }
 
 impl CostFunction for Problem<'_> {
-    type Param = Array1<f64>;
+    type Param = ParVec;
     type Output = f64;
 
     fn cost(&self, params: &Self::Param) -> std::result::Result<f64, argmin::core::Error> {
@@ -242,13 +241,10 @@ impl CostFunction for Problem<'_> {
 }
 
 impl Gradient for Problem<'_> {
-    type Param = Array1<f64>;
-    type Gradient = Array1<f64>;
+    type Param = ParVec;
+    type Gradient = ParVec;
 
-    fn gradient(
-        &self,
-        params: &Self::Param,
-    ) -> std::result::Result<Array1<f64>, argmin::core::Error> {
+    fn gradient(&self, params: &Self::Param) -> std::result::Result<ParVec, argmin::core::Error> {
         Ok(self.evaluate_cached(params).gradient)
     }
 }
@@ -262,6 +258,11 @@ pub struct Convergence {
     pub converged: bool,
 }
 
+/// L-BFGS history length. Each remembered pair costs several passes over
+/// the whole parameter vector per iteration; on 20 Newsgroups, 5 pairs
+/// converged in fewer iterations than 10 and each iteration was cheaper.
+const HISTORY: usize = 5;
+
 /// Minimises the problem from zero weights.
 pub(crate) fn minimize(
     problem: Problem<'_>,
@@ -269,8 +270,8 @@ pub(crate) fn minimize(
     tolerance: f64,
 ) -> Result<(Vec<f64>, Convergence)> {
     let n = problem.x.rows() as f64;
-    let init = Array1::zeros(problem.n_params());
-    let solver = LBFGS::new(MoreThuenteLineSearch::new(), 10)
+    let init = ParVec::new(vec![0.0; problem.n_params()]);
+    let solver = LBFGS::new(MoreThuenteLineSearch::new(), HISTORY)
         .with_tolerance_grad(tolerance)
         .and_then(|s| s.with_tolerance_cost(1e-12 * tolerance))
         .map_err(|e| Error::Training(format!("optimizer setup: {e}")))?;
@@ -286,13 +287,13 @@ pub(crate) fn minimize(
         .cloned()
         .ok_or_else(|| Error::Training("optimizer returned no solution".into()))?;
     let objective = state.get_best_cost() * n;
-    if !objective.is_finite() || params.iter().any(|p| !p.is_finite()) {
+    if !objective.is_finite() || params.as_slice().iter().any(|p| !p.is_finite()) {
         return Err(Error::Training(
             "optimizer diverged (non-finite weights); try a smaller --c".into(),
         ));
     }
     Ok((
-        params.to_vec(),
+        params.into_vec(),
         Convergence {
             iterations: Some(iterations),
             objective,

@@ -4,6 +4,7 @@
 pub mod file;
 mod linfa_solver;
 pub mod logistic;
+mod parvec;
 mod thresholds;
 
 pub use file::{
@@ -14,7 +15,7 @@ pub use logistic::{sigmoid, Convergence, Objective};
 
 use crate::corpus::LabelledDocument;
 use crate::features::{SparseMatrix, TfidfParams, TfidfVectorizer};
-use crate::text::{Analyzer, AnalyzerParams};
+use crate::text::{Analyzer, AnalyzerParams, Language};
 use crate::{Error, Result};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -22,6 +23,7 @@ use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Which optimiser fits the weights.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -108,7 +110,7 @@ impl Default for ClassifierParams {
             class_weight: ClassWeight::Uniform,
             solver: Solver::Lbfgs,
             max_iter: 1000,
-            tolerance: 1e-5,
+            tolerance: 1e-4,
             thresholds: ThresholdMode::Fixed(0.5),
             seed: 0,
             max_dense_bytes: DEFAULT_MAX_DENSE_BYTES,
@@ -385,18 +387,20 @@ impl Classifier {
         }
 
         progress("analysing and vectorizing");
-        let languages: Vec<String> = docs
-            .par_iter()
-            .map(|d| analyzer.detect_language(&d.text).code().to_string())
-            .collect();
+        let languages: Vec<AtomicUsize> = docs.iter().map(|_| AtomicUsize::new(0)).collect();
+        let (vectorizer, x) = TfidfVectorizer::fit_transform_with(
+            params.tfidf.clone(),
+            docs.len(),
+            |i, sink: &mut dyn FnMut(&str)| {
+                let language = analyzer.for_each_term(&docs[i].text, sink);
+                languages[i].store(language.index(), Ordering::Relaxed);
+            },
+        )?;
         let mut per_language = BTreeMap::new();
-        for l in languages {
-            *per_language.entry(l).or_insert(0) += 1;
+        for l in &languages {
+            let code = Language::ALL[l.load(Ordering::Relaxed)].code().to_string();
+            *per_language.entry(code).or_insert(0) += 1;
         }
-        let (vectorizer, x) =
-            TfidfVectorizer::fit_transform_with(params.tfidf.clone(), docs.len(), |i| {
-                analyzer.terms(&docs[i].text)
-            })?;
 
         progress("fitting logistic regression");
         let k = labels.len();
@@ -475,13 +479,17 @@ impl Classifier {
 
     /// TF-IDF row of one text, as sorted (column, value) pairs.
     pub fn transform_one(&self, text: &str) -> Vec<(u32, f64)> {
-        self.vectorizer.transform_one(&self.analyzer.terms(text))
+        self.vectorizer.row_with(|sink| {
+            self.analyzer.for_each_term(text, sink);
+        })
     }
 
     /// TF-IDF matrix of many texts, analysed in parallel.
     pub fn transform(&self, texts: &[&str]) -> SparseMatrix {
         self.vectorizer
-            .transform_with(texts.len(), |i| self.analyzer.terms(texts[i]))
+            .transform_with(texts.len(), |i, sink: &mut dyn FnMut(&str)| {
+                self.analyzer.for_each_term(texts[i], sink);
+            })
     }
 
     /// Label probabilities of one TF-IDF row.

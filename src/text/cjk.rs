@@ -8,6 +8,26 @@ use super::{Token, TokenFilter, TokenKind};
 /// spurious middle bigram is rare across documents and weighs little.
 pub struct CjkBigramFilter;
 
+/// Calls `emit` with the overlapping character bigrams of a run (or the run
+/// itself when it is one character).
+pub fn bigrams<'t>(run: &'t str, mut emit: impl FnMut(&'t str)) {
+    let mut bounds = run
+        .char_indices()
+        .map(|(i, _)| i)
+        .chain(std::iter::once(run.len()));
+    let (Some(mut start), Some(mut middle)) = (bounds.next(), bounds.next()) else {
+        return;
+    };
+    if middle == run.len() {
+        emit(&run[start..middle]);
+        return;
+    }
+    for end in bounds {
+        emit(&run[start..end]);
+        (start, middle) = (middle, end);
+    }
+}
+
 impl TokenFilter for CjkBigramFilter {
     fn apply(&self, tokens: Vec<Token>) -> Vec<Token> {
         let mut out = Vec::with_capacity(tokens.len() * 2);
@@ -16,23 +36,11 @@ impl TokenFilter for CjkBigramFilter {
                 out.push(token);
                 continue;
             }
-            let bounds: Vec<usize> = token
-                .text
-                .char_indices()
-                .map(|(i, _)| i)
-                .chain(std::iter::once(token.text.len()))
-                .collect();
-            if bounds.len() <= 2 {
-                let mut t = token;
+            bigrams(&token.text, |gram| {
+                let mut t = token.with_text(gram);
                 t.kind = TokenKind::CjkGram;
                 out.push(t);
-                continue;
-            }
-            for w in bounds.windows(3) {
-                let mut gram = token.with_text(&token.text[w[0]..w[2]]);
-                gram.kind = TokenKind::CjkGram;
-                out.push(gram);
-            }
+            });
         }
         out
     }

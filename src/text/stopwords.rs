@@ -50,6 +50,15 @@ dass dem den der des die dies diese dieser dieses doch dort du durch ein eine ei
 einer eines er es für hat hatte ich ihr im in ist ja kann mit nach nicht noch nur ob oder
 sich sie sind so um und uns unter vom von vor war wie wir wird wurde zu zum zur über";
 
+const ITALIAN: &str = "a ad al alla alle anche che chi ci come con da dal dalla degli dei del
+della delle di e ed gli ha hanno i il in io la le lo loro ma mi nei nel nella non o per più
+quale quando questa queste questi questo se si sono su sua sue sui sul sulla tra tutti un una
+uno";
+
+const DUTCH: &str = "aan als bij dan dat de der deze die dit door een en er had heb heeft het
+hij hoe hun ik in is je kan maar met mijn na naar niet nog of om onder ons ook op over te tot
+uit van veel voor was wat we wel werd wie wij zal ze zich zij zijn zo";
+
 /// Chinese function characters. In running Chinese text they mark grammar,
 /// not topic; the stop-word filter splits CJK runs at them so that no
 /// character bigram spans one ("中国的港口" gives 中国 and 港口, not 国的 的港).
@@ -62,8 +71,11 @@ const CHINESE: &str =
 /// characters.
 const JAPANESE: &str = "の は が を に で と も へ や か な た す る";
 
-fn list(language: Language) -> &'static str {
+/// The stop-word list of a language, white-space separated ("" if none).
+pub fn list(language: Language) -> &'static str {
     match language {
+        Language::It => ITALIAN,
+        Language::Nl => DUTCH,
         Language::En => ENGLISH,
         Language::Ru => RUSSIAN,
         Language::Es => SPANISH,
@@ -79,7 +91,8 @@ fn list(language: Language) -> &'static str {
 /// Removes stop words of each token's language and splits CJK runs at
 /// function characters.
 pub struct StopWordFilter {
-    words: Vec<(Language, FxHashSet<&'static str>)>,
+    /// Indexed by [`Language::index`].
+    words: Vec<FxHashSet<&'static str>>,
     cjk_stops: FxHashSet<char>,
 }
 
@@ -87,8 +100,13 @@ impl Default for StopWordFilter {
     fn default() -> Self {
         let words = Language::ALL
             .into_iter()
-            .filter(|l| l.script() != super::language::Script::Cjk)
-            .map(|l| (l, list(l).split_whitespace().collect()))
+            .map(|l| {
+                if l.script() == super::language::Script::Cjk {
+                    FxHashSet::default()
+                } else {
+                    list(l).split_whitespace().collect()
+                }
+            })
             .collect();
         let cjk_stops = [CHINESE, JAPANESE]
             .iter()
@@ -101,27 +119,27 @@ impl Default for StopWordFilter {
 
 impl StopWordFilter {
     pub fn is_stop_word(&self, word: &str, language: Language) -> bool {
-        self.words
-            .iter()
-            .find(|(l, _)| *l == language)
-            .is_some_and(|(_, set)| set.contains(word))
+        self.words[language.index()].contains(word)
     }
 
-    fn split_cjk_run(&self, token: Token, out: &mut Vec<Token>) {
+    /// Calls `emit` with the parts of a CJK run between function characters.
+    pub fn split_run<'t>(&self, run: &'t str, mut emit: impl FnMut(&'t str)) {
         let mut start = 0;
-        for (i, c) in token.text.char_indices() {
+        for (i, c) in run.char_indices() {
             if self.cjk_stops.contains(&c) {
                 if i > start {
-                    out.push(token.with_text(&token.text[start..i]));
+                    emit(&run[start..i]);
                 }
                 start = i + c.len_utf8();
             }
         }
-        if start == 0 {
-            out.push(token);
-        } else if start < token.text.len() {
-            out.push(token.with_text(&token.text[start..]));
+        if start < run.len() {
+            emit(&run[start..]);
         }
+    }
+
+    fn split_cjk_run(&self, token: Token, out: &mut Vec<Token>) {
+        self.split_run(&token.text, |part| out.push(token.with_text(part)));
     }
 }
 
