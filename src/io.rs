@@ -17,12 +17,27 @@ fn temp_path(dest: &Path) -> PathBuf {
     dest.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
 }
 
+/// True when `dest` exists and is not a regular file: a device such as
+/// `/dev/stdout` or `/dev/full`, or a named pipe. Those are written in place;
+/// renaming a temporary file over them would replace the device itself.
+fn is_special(dest: &Path) -> bool {
+    fs::metadata(dest).is_ok_and(|m| !m.is_file() && !m.is_dir())
+}
+
 /// Writes `dest` through `fill`; on any error the destination keeps its old
 /// content (or stays absent) and the temporary file is removed.
 pub fn write_atomic<F>(dest: &Path, fill: F) -> Result<()>
 where
     F: FnOnce(&mut dyn Write) -> std::io::Result<()>,
 {
+    if is_special(dest) {
+        let result = (|| -> std::io::Result<()> {
+            let mut writer = BufWriter::new(fs::OpenOptions::new().write(true).open(dest)?);
+            fill(&mut writer)?;
+            writer.flush()
+        })();
+        return result.map_err(|e| Error::io(dest, e));
+    }
     let tmp = temp_path(dest);
     let result = (|| -> std::io::Result<()> {
         let file = File::create(&tmp)?;
@@ -43,17 +58,29 @@ where
 /// streaming output whose size is not known in advance.
 pub struct AtomicFile {
     dest: PathBuf,
-    tmp: PathBuf,
+    /// `None` when writing straight into a device or pipe.
+    tmp: Option<PathBuf>,
     writer: Option<BufWriter<File>>,
 }
 
 impl AtomicFile {
     pub fn create(dest: &Path) -> Result<Self> {
+        if is_special(dest) {
+            let file = fs::OpenOptions::new()
+                .write(true)
+                .open(dest)
+                .map_err(|e| Error::io(dest, e))?;
+            return Ok(AtomicFile {
+                dest: dest.to_path_buf(),
+                tmp: None,
+                writer: Some(BufWriter::new(file)),
+            });
+        }
         let tmp = temp_path(dest);
         let file = File::create(&tmp).map_err(|e| Error::io(dest, e))?;
         Ok(AtomicFile {
             dest: dest.to_path_buf(),
-            tmp,
+            tmp: Some(tmp),
             writer: Some(BufWriter::new(file)),
         })
     }
@@ -61,19 +88,30 @@ impl AtomicFile {
     /// Flushes, syncs and renames over the destination.
     pub fn commit(mut self) -> Result<()> {
         let dest = self.dest.clone();
+        let tmp = self.tmp.take();
         let result = (|| -> std::io::Result<()> {
             if let Some(writer) = self.writer.take() {
                 let file = writer.into_inner().map_err(|e| e.into_error())?;
-                file.sync_all()?;
+                if tmp.is_some() {
+                    file.sync_all()?;
+                }
             }
-            fs::rename(&self.tmp, &self.dest)
+            match &tmp {
+                Some(tmp) => fs::rename(tmp, &dest),
+                None => Ok(()),
+            }
         })();
+        if result.is_err() {
+            if let Some(tmp) = &tmp {
+                let _ = fs::remove_file(tmp);
+            }
+        }
         result.map_err(|e| Error::io(dest, e))
     }
 
     /// The temporary file's path, for cleanup on interruption.
-    pub fn temp_path(&self) -> &Path {
-        &self.tmp
+    pub fn temp_path(&self) -> Option<&Path> {
+        self.tmp.as_deref()
     }
 }
 
@@ -97,7 +135,9 @@ impl Drop for AtomicFile {
     /// An uncommitted file is abandoned: the destination is left untouched.
     fn drop(&mut self) {
         if self.writer.take().is_some() {
-            let _ = fs::remove_file(&self.tmp);
+            if let Some(tmp) = &self.tmp {
+                let _ = fs::remove_file(tmp);
+            }
         }
     }
 }

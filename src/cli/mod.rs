@@ -3,9 +3,11 @@
 //! failed, 2 nothing done (bad arguments, unreadable input or model).
 
 mod classify;
+mod cv;
 mod eval;
 mod output;
 mod progress;
+mod stats;
 mod tokenize;
 mod train;
 
@@ -38,6 +40,10 @@ enum Command {
     Classify(classify::ClassifyArgs),
     /// Measure a model on labelled documents.
     Eval(eval::EvalArgs),
+    /// Cross-validate model settings on labelled documents.
+    Cv(cv::CvArgs),
+    /// Count labelled documents by language and label (Markdown tables).
+    Stats(stats::StatsArgs),
     /// Show the terms the model sees in a document.
     Tokenize(tokenize::TokenizeArgs),
 }
@@ -49,6 +55,8 @@ pub fn run() -> i32 {
         Command::Train(args) => train::run(args),
         Command::Classify(args) => classify::run(args),
         Command::Eval(args) => eval::run(args),
+        Command::Cv(args) => cv::run(args),
+        Command::Stats(args) => stats::run(args),
         Command::Tokenize(args) => tokenize::run(args),
     };
     match result {

@@ -18,13 +18,48 @@ pub struct TrainArgs {
     /// Where to write the model (atomically).
     #[arg(long, value_name = "MODEL")]
     out: PathBuf,
+    #[command(flatten)]
+    options: ModelOptions,
+    #[command(flatten)]
+    input: DataOptions,
+}
+
+/// How labelled data is read.
+#[derive(clap::Args, Debug, Clone)]
+pub struct DataOptions {
+    /// Skip invalid records (with a warning) instead of stopping at the first.
+    #[arg(long)]
+    pub skip_invalid: bool,
+    /// Largest document accepted, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_DOC_BYTES)]
+    pub max_doc_bytes: usize,
+}
+
+impl DataOptions {
+    pub fn read_options(&self) -> ReadOptions {
+        ReadOptions {
+            skip_invalid: self.skip_invalid,
+            max_doc_bytes: self.max_doc_bytes,
+        }
+    }
+}
+
+/// Model settings shared by `train` and `cv`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ModelOptions {
     /// Train independent per-label models (documents may carry any set of
     /// labels). Implied when any document has other than exactly one label.
     #[arg(long)]
     multi_label: bool,
-    /// Inverse regularisation strength: larger fits the training data more closely.
-    #[arg(long = "c", value_name = "FLOAT", default_value_t = 10.0)]
-    c: f64,
+    /// Inverse regularisation strength: larger fits the training data more
+    /// closely. `cv` accepts a comma-separated list to compare.
+    #[arg(
+        long = "c",
+        value_name = "FLOAT",
+        default_value = "10",
+        value_delimiter = ','
+    )]
+    pub c: Vec<f64>,
     /// Longest word n-gram (1 = single words).
     #[arg(long, value_name = "N", default_value_t = 1)]
     ngrams: usize,
@@ -43,10 +78,10 @@ pub struct TrainArgs {
     /// lbfgs (sparse, any size) or linfa (dense, small corpora).
     #[arg(long, value_name = "SOLVER", default_value = "lbfgs")]
     solver: Solver,
-    /// Seed for the folds of threshold tuning. Same data + settings + seed =
-    /// same model bytes.
+    /// Seed for the folds of threshold tuning (and of `cv`). Same data +
+    /// settings + seed = same model bytes.
     #[arg(long, value_name = "N", default_value_t = 0)]
-    seed: u64,
+    pub seed: u64,
     /// Weigh documents inversely to their class frequency.
     #[arg(long)]
     balanced: bool,
@@ -68,19 +103,14 @@ pub struct TrainArgs {
     /// Most optimizer iterations.
     #[arg(long, value_name = "N", default_value_t = 1000)]
     max_iter: u64,
-    /// Skip invalid records (with a warning) instead of stopping at the first.
-    #[arg(long)]
-    skip_invalid: bool,
-    /// Largest document accepted, in bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_DOC_BYTES)]
-    max_doc_bytes: usize,
     /// Memory budget for the dense matrix of --solver linfa, in MiB.
     #[arg(long, value_name = "MIB", default_value_t = 512)]
     max_dense_mb: u64,
 }
 
-impl TrainArgs {
-    pub(crate) fn params(&self) -> ClassifierParams {
+impl ModelOptions {
+    /// Classifier settings with the given C.
+    pub(crate) fn params(&self, c: f64) -> ClassifierParams {
         let mut p = ClassifierParams::default();
         p.analyzer.language = self.lang;
         p.analyzer.ngrams = self.ngrams;
@@ -90,7 +120,7 @@ impl TrainArgs {
         p.tfidf.max_df = self.max_df;
         p.tfidf.max_features = self.max_features;
         p.tfidf.sublinear_tf = !self.linear_tf;
-        p.c = self.c;
+        p.c = c;
         p.multi_label = self.multi_label;
         p.class_weight = if self.balanced {
             ClassWeight::Balanced
@@ -111,12 +141,15 @@ impl TrainArgs {
 
 pub fn run(args: TrainArgs) -> anyhow::Result<i32> {
     let start = Instant::now();
-    let params = args.params();
-    params.check()?;
-    let options = ReadOptions {
-        skip_invalid: args.skip_invalid,
-        max_doc_bytes: args.max_doc_bytes,
+    let c = match args.options.c.as_slice() {
+        [c] => *c,
+        _ => anyhow::bail!(
+            "train takes a single --c value; compare several with `docclass cv --c 1,10,100`"
+        ),
     };
+    let params = args.options.params(c);
+    params.check()?;
+    let options = args.input.read_options();
     let stage = progress::stages();
     stage.set_message("reading documents");
     let data = read_labelled_paths(&args.data, options)?;

@@ -154,7 +154,7 @@ pub fn jsonl_documents<R: std::io::BufRead>(
                     text: r.text,
                 },
                 Err(message) => InputDocument::Failed {
-                    id: format!("{name}:{n}"),
+                    id: super::records::record_id(&line).unwrap_or_else(|| format!("{name}:{n}")),
                     message: format!("line {n}: {message}"),
                 },
             })

@@ -63,6 +63,16 @@ pub fn parse_json_record(line: &str) -> Result<JsonRecord, String> {
     Ok(JsonRecord { id, text, labels })
 }
 
+/// The `id` of a record that is valid JSON but otherwise unusable, so its
+/// error record can still carry the id the user gave it.
+pub fn record_id(line: &str) -> Option<String> {
+    match serde_json::from_str::<Value>(line).ok()?.get("id")? {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
 fn json_kind(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",

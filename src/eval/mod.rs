@@ -1,7 +1,9 @@
 //! Measuring a classifier: metrics and cross-validation folds.
 
+pub mod cv;
 pub mod folds;
 pub mod metrics;
 
+pub use cv::{cross_validate, CvReport, Stat};
 pub use folds::stratified_folds;
 pub use metrics::{evaluate, LabelMetrics, Report};

@@ -84,6 +84,20 @@ impl Language {
         }
     }
 
+    fn to_whatlang(self) -> Option<whatlang::Lang> {
+        use whatlang::Lang as W;
+        Some(match self {
+            Language::En => W::Eng,
+            Language::Es => W::Spa,
+            Language::Fr => W::Fra,
+            Language::Pt => W::Por,
+            Language::De => W::Deu,
+            Language::It => W::Ita,
+            Language::Nl => W::Nld,
+            _ => return None,
+        })
+    }
+
     fn from_whatlang(lang: whatlang::Lang) -> Language {
         use whatlang::Lang as W;
         match lang {
@@ -245,7 +259,7 @@ pub fn route(script: Script, document: Language) -> Option<Language> {
 pub struct LanguageDetector {
     detector: whatlang::Detector,
     /// Word -> bit set of the Latin-script languages whose stop list has it.
-    latin_votes: rustc_hash::FxHashMap<&'static str, u16>,
+    latin_votes: hashbrown::HashMap<&'static str, u16>,
 }
 
 /// Bytes of text read by detection.
@@ -277,7 +291,7 @@ impl Default for LanguageDetector {
             W::Nld,
             W::Tur,
         ];
-        let mut latin_votes = rustc_hash::FxHashMap::default();
+        let mut latin_votes = hashbrown::HashMap::default();
         for (bit, language) in LATIN_VOTERS.iter().enumerate() {
             for word in super::stopwords::list(*language).split_whitespace() {
                 *latin_votes.entry(word).or_insert(0u16) |= 1 << bit;
@@ -351,21 +365,56 @@ impl LanguageDetector {
         }
     }
 
-    /// The Latin-script language with clearly the most stop words in the
-    /// window, if any has at least two.
+    /// The Latin-script language with clearly the most votes in the window:
+    /// one per stop word, plus up to two for letters only one of these
+    /// languages uses (ã õ Portuguese, ñ ¿ ¡ Spanish, è œ î French, ß ä ö
+    /// German, ò ì Italian). Other ties between languages that have votes are
+    /// settled by whatlang among those languages only.
     fn vote_latin(&self, window: &str) -> Option<Language> {
         let mut votes = [0u32; LATIN_VOTERS.len()];
         super::segment_each(window, |word, _| {
             if let Some(&bits) = self.latin_votes.get(word) {
                 for (i, v) in votes.iter_mut().enumerate() {
-                    *v += u32::from(bits >> i & 1);
+                    *v += u32::from((bits >> i) & 1);
                 }
             }
         });
-        let mut order: Vec<usize> = (0..votes.len()).collect();
-        order.sort_by_key(|&i| std::cmp::Reverse(votes[i]));
-        let (first, second) = (votes[order[0]], votes[order[1]]);
-        (first >= 2 && first > second).then(|| LATIN_VOTERS[order[0]])
+        let mut markers = [0u32; LATIN_VOTERS.len()];
+        for c in window.chars() {
+            let voter = match c {
+                'ã' | 'õ' => 3,
+                'ñ' | '¿' | '¡' => 1,
+                'è' | 'ë' | 'î' | 'ï' | 'û' | 'œ' => 2,
+                'ß' | 'ä' | 'ö' => 4,
+                'ò' | 'ì' => 5,
+                _ => continue,
+            };
+            markers[voter] = (markers[voter] + 1).min(2);
+        }
+        for (v, m) in votes.iter_mut().zip(markers) {
+            *v += m;
+        }
+        let top = votes.iter().copied().max().unwrap_or(0);
+        let leaders: Vec<Language> = LATIN_VOTERS
+            .iter()
+            .zip(votes)
+            .filter(|&(_, v)| v == top)
+            .map(|(l, _)| *l)
+            .collect();
+        match leaders.as_slice() {
+            [only] if top >= 2 => Some(*only),
+            // One shared stop word ("in", "a") is no evidence against the
+            // most common language of Latin-script documents.
+            _ if top == 1 && leaders.contains(&Language::En) => Some(Language::En),
+            _ if top >= 1 => {
+                let allow: Vec<whatlang::Lang> =
+                    leaders.iter().filter_map(|l| l.to_whatlang()).collect();
+                whatlang::Detector::with_allowlist(allow)
+                    .detect_lang(window)
+                    .map(Language::from_whatlang)
+            }
+            _ => None,
+        }
     }
 }
 
@@ -405,6 +454,16 @@ mod tests {
             Language::Pt
         );
         assert_eq!(d.detect("2019 2020"), Language::En);
+        assert_eq!(
+            d.detect("festival culturel sino-algérien du nouvel an chinois à alger, 2016"),
+            Language::Fr
+        );
+        assert_eq!(
+            d.detect(
+                "seminário sobre gestão portuária e logística para funcionários de moçambique"
+            ),
+            Language::Pt
+        );
         assert_eq!(d.detect(""), Language::En);
     }
 

@@ -267,12 +267,13 @@ enum WordTerm {
     Stem(String),
 }
 
+/// (hashbrown's default hasher: FxHash made these string lookups cluster.)
 /// Words already filtered and stemmed on this thread, per analyzer variant
 /// (stop words on/off x stemming on/off) and language. Real text repeats a
 /// few thousand words most of the time; one hash lookup replaces a stop-word
 /// lookup and a Snowball stemmer run.
 struct WordCache {
-    maps: Vec<hashbrown::HashMap<String, WordTerm, rustc_hash::FxBuildHasher>>,
+    maps: Vec<hashbrown::HashMap<String, WordTerm>>,
 }
 
 /// Entries per map before it is emptied, bounding memory on corpora with

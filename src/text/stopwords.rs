@@ -4,7 +4,7 @@
 
 use super::language::Language;
 use super::{Token, TokenFilter, TokenKind};
-use rustc_hash::FxHashSet;
+use hashbrown::HashSet;
 
 const ENGLISH: &str = "a about above after again against all also am an and any are aren't as at
 be because been before being below between both but by can can't cannot could couldn't did didn't
@@ -92,8 +92,8 @@ pub fn list(language: Language) -> &'static str {
 /// function characters.
 pub struct StopWordFilter {
     /// Indexed by [`Language::index`].
-    words: Vec<FxHashSet<&'static str>>,
-    cjk_stops: FxHashSet<char>,
+    words: Vec<HashSet<&'static str>>,
+    cjk_stops: HashSet<char>,
 }
 
 impl Default for StopWordFilter {
@@ -102,7 +102,7 @@ impl Default for StopWordFilter {
             .into_iter()
             .map(|l| {
                 if l.script() == super::language::Script::Cjk {
-                    FxHashSet::default()
+                    HashSet::default()
                 } else {
                     list(l).split_whitespace().collect()
                 }

@@ -1,0 +1,98 @@
+use super::train::{DataOptions, ModelOptions};
+use super::{progress, EXIT_OK};
+use crate::corpus::read_labelled_paths;
+use crate::eval::{cross_validate, CvReport};
+use std::path::PathBuf;
+
+#[derive(clap::Args, Debug)]
+pub struct CvArgs {
+    /// Labelled data, in any layout `train` reads. Repeat to combine.
+    #[arg(long, required = true, value_name = "PATH")]
+    data: Vec<PathBuf>,
+    /// Number of folds.
+    #[arg(long, value_name = "K", default_value_t = 5)]
+    folds: usize,
+    /// One JSON object on stdout instead of tables.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    options: ModelOptions,
+    #[command(flatten)]
+    input: DataOptions,
+}
+
+pub fn run(args: CvArgs) -> anyhow::Result<i32> {
+    let data = read_labelled_paths(&args.data, args.input.read_options())?;
+    for w in &data.warnings {
+        eprintln!("docclass: warning: {w}");
+    }
+    let pb = progress::bar(args.options.c.len() as u64, "cross-validating");
+    let mut reports: Vec<CvReport> = Vec::new();
+    for &c in &args.options.c {
+        let params = args.options.params(c);
+        params.check()?;
+        reports.push(cross_validate(
+            &params,
+            &data.documents,
+            args.folds,
+            args.options.seed,
+        )?);
+        pb.inc(1);
+    }
+    pb.finish_and_clear();
+    let best = reports
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.macro_f1.mean.total_cmp(&b.1.macro_f1.mean))
+        .map_or(0, |(i, _)| i);
+    if args.json {
+        let json = serde_json::json!({
+            "folds": args.folds,
+            "seed": args.options.seed,
+            "documents": data.documents.len(),
+            "results": reports,
+            "best_c": reports.get(best).map(|r| r.c),
+        });
+        println!("{json}");
+        return Ok(EXIT_OK);
+    }
+    let labels: Vec<&String> = reports
+        .first()
+        .map(|r| r.per_label_f1.keys().collect())
+        .unwrap_or_default();
+    println!(
+        "{}-fold cross-validation on {} documents (seed {}), mean ± std over folds",
+        args.folds,
+        data.documents.len(),
+        args.options.seed
+    );
+    print!(
+        "{:>10}  {:>15}  {:>15}  {:>15}",
+        "C", "accuracy", "micro F1", "macro F1"
+    );
+    for l in &labels {
+        print!("  {:>15}", format!("F1 {l}"));
+    }
+    println!();
+    for (i, r) in reports.iter().enumerate() {
+        let cell = |s: crate::eval::Stat| format!("{:.4} ± {:.4}", s.mean, s.std);
+        print!(
+            "{:>10}  {:>15}  {:>15}  {:>15}",
+            r.c,
+            cell(r.accuracy),
+            cell(r.micro_f1),
+            cell(r.macro_f1)
+        );
+        for l in &labels {
+            print!(
+                "  {:>15}",
+                r.per_label_f1.get(*l).map(|s| cell(*s)).unwrap_or_default()
+            );
+        }
+        if reports.len() > 1 && i == best {
+            print!("  <- best macro F1");
+        }
+        println!();
+    }
+    Ok(EXIT_OK)
+}

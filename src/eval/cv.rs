@@ -1,0 +1,153 @@
+//! k-fold cross-validation: train on k-1 folds, measure on the held-out
+//! fold, k times. The whole pipeline (vocabulary, idf, weights, thresholds)
+//! is refitted inside each fold, so no statistic of a test fold leaks into
+//! its model.
+
+use super::folds::stratified_folds;
+use super::metrics::{evaluate, Report};
+use crate::corpus::LabelledDocument;
+use crate::model::{Classifier, ClassifierParams};
+use crate::{Error, Result};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Mean and standard deviation over folds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Stat {
+    pub mean: f64,
+    pub std: f64,
+}
+
+impl Stat {
+    fn of(values: &[f64]) -> Stat {
+        let n = values.len().max(1) as f64;
+        let mean = values.iter().sum::<f64>() / n;
+        let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n;
+        Stat {
+            mean,
+            std: var.sqrt(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CvReport {
+    pub c: f64,
+    pub folds: usize,
+    pub documents: usize,
+    pub accuracy: Stat,
+    pub micro_f1: Stat,
+    pub macro_f1: Stat,
+    pub per_label_f1: BTreeMap<String, Stat>,
+}
+
+/// Cross-validates `params` on `docs` with `k` stratified folds (iterative
+/// stratification for multi-label data). Deterministic for a seed; folds
+/// train in parallel.
+pub fn cross_validate(
+    params: &ClassifierParams,
+    docs: &[LabelledDocument],
+    k: usize,
+    seed: u64,
+) -> Result<CvReport> {
+    if k < 2 {
+        return Err(Error::InvalidParams(format!(
+            "cross-validation needs at least 2 folds, got {k}"
+        )));
+    }
+    if docs.len() < k {
+        return Err(Error::Training(format!(
+            "{} documents cannot be split into {k} folds",
+            docs.len()
+        )));
+    }
+    let mut labels: Vec<String> = docs.iter().flat_map(|d| d.labels.iter().cloned()).collect();
+    labels.sort();
+    labels.dedup();
+    let index = |l: &str| labels.iter().position(|x| x == l).unwrap_or(0);
+    let sets: Vec<Vec<usize>> = docs
+        .iter()
+        .map(|d| d.labels.iter().map(|l| index(l)).collect())
+        .collect();
+    let multi = params.multi_label || sets.iter().any(|s| s.len() != 1);
+    let mut params = params.clone();
+    params.multi_label = multi;
+    let fold_of = stratified_folds(&sets, labels.len(), k, seed);
+
+    let reports: Vec<Report> = (0..k)
+        .into_par_iter()
+        .map(|fold| {
+            let train: Vec<LabelledDocument> = docs
+                .iter()
+                .zip(&fold_of)
+                .filter(|(_, &f)| f != fold)
+                .map(|(d, _)| d.clone())
+                .collect();
+            let test: Vec<usize> = (0..docs.len()).filter(|&i| fold_of[i] == fold).collect();
+            let model = Classifier::fit(params.clone(), &train)?;
+            // The fold's model may lack a rare label; map truth into the
+            // model's label order, appending labels it does not know.
+            let mut names = model.labels().to_vec();
+            let truth: Vec<Vec<usize>> = test
+                .iter()
+                .map(|&i| {
+                    docs[i]
+                        .labels
+                        .iter()
+                        .map(|l| match names.iter().position(|x| x == l) {
+                            Some(p) => p,
+                            None => {
+                                names.push(l.clone());
+                                names.len() - 1
+                            }
+                        })
+                        .collect()
+                })
+                .collect();
+            let predicted: Vec<Vec<usize>> = test
+                .iter()
+                .map(|&i| model.predict_text(&docs[i].text).labels)
+                .collect();
+            let mut report = evaluate(&names, &truth, &predicted, !multi);
+            report.per_label.sort_by(|a, b| a.0.cmp(&b.0));
+            Ok(report)
+        })
+        .collect::<Result<_>>()?;
+
+    let pick = |f: &dyn Fn(&Report) -> f64| Stat::of(&reports.iter().map(f).collect::<Vec<_>>());
+    let mut per_label_f1 = BTreeMap::new();
+    for label in &labels {
+        let values: Vec<f64> = reports
+            .iter()
+            .map(|r| {
+                r.per_label
+                    .iter()
+                    .find(|(l, _)| l == label)
+                    .map_or(0.0, |(_, m)| m.f1)
+            })
+            .collect();
+        per_label_f1.insert(label.clone(), Stat::of(&values));
+    }
+    Ok(CvReport {
+        c: params.c,
+        folds: k,
+        documents: docs.len(),
+        accuracy: pick(&|r| r.accuracy),
+        micro_f1: pick(&|r| r.micro_f1),
+        macro_f1: pick(&|r| r.macro_f1),
+        per_label_f1,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stat_is_population_mean_and_std() {
+        let s = Stat::of(&[1.0, 3.0]);
+        assert_eq!(s.mean, 2.0);
+        assert_eq!(s.std, 1.0);
+    }
+}
