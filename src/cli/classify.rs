@@ -11,8 +11,9 @@ use std::path::PathBuf;
 pub struct ClassifyArgs {
     #[command(flatten)]
     model: ModelArg,
-    /// Text files, folders (recursive), .jsonl files (records with "text" and
-    /// optional "id"), .csv files (a "text" column), or - for JSON Lines on stdin.
+    /// Documents (text in any encoding, HTML, PDF, DOCX, ODT), folders
+    /// (recursive), .jsonl files (records with "text" and optional "id"), .csv
+    /// files (a "text" column), or - for JSON Lines on stdin.
     #[arg(required = true, value_name = "INPUT")]
     inputs: Vec<PathBuf>,
     /// Write here (atomically) instead of stdout.

@@ -5,6 +5,7 @@
 mod classify;
 mod cv;
 mod eval;
+mod extract;
 mod output;
 mod progress;
 mod stats;
@@ -46,11 +47,16 @@ enum Command {
     Stats(stats::StatsArgs),
     /// Show the terms the model sees in a document.
     Tokenize(tokenize::TokenizeArgs),
+    /// Show the text docclass reads from documents (PDF, Word, HTML, text).
+    Extract(extract::ExtractArgs),
 }
 
 /// Parses arguments, runs the command, prints errors, returns the exit code.
 pub fn run() -> i32 {
     let cli = Cli::parse();
+    // Reader crashes on malformed files are reported as those files'
+    // errors; the panic hook's own message would be noise.
+    crate::corpus::extract::silence_worker_panics();
     let result = match cli.command {
         Command::Train(args) => train::run(args),
         Command::Classify(args) => classify::run(args),
@@ -58,6 +64,7 @@ pub fn run() -> i32 {
         Command::Cv(args) => cv::run(args),
         Command::Stats(args) => stats::run(args),
         Command::Tokenize(args) => tokenize::run(args),
+        Command::Extract(args) => extract::run(args),
     };
     match result {
         Ok(code) => code,

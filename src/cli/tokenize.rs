@@ -9,7 +9,8 @@ use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
 pub struct TokenizeArgs {
-    /// A text file, or - (the default) for standard input.
+    /// A document (text, HTML, PDF, DOCX, ODT), or - (the default) for
+    /// standard input.
     #[arg(value_name = "FILE", default_value = "-")]
     input: PathBuf,
     /// Use the analysis settings of this model (otherwise the defaults, with
@@ -59,7 +60,9 @@ pub fn run(args: TokenizeArgs) -> anyhow::Result<i32> {
     let text = if args.input.as_os_str() == "-" {
         let mut bytes = Vec::new();
         std::io::stdin().read_to_end(&mut bytes)?;
-        crate::corpus::decode::decode(&bytes).map_err(|e| anyhow::anyhow!("<stdin>: {}", e.0))?
+        crate::corpus::extract::extract_with_limit(bytes, crate::corpus::EXTRACT_TIME_LIMIT)
+            .map_err(|e| anyhow::anyhow!("<stdin>: {e}"))?
+            .text
     } else {
         crate::corpus::check_inputs(std::slice::from_ref(&args.input))?;
         read_document_file(&args.input, DEFAULT_MAX_DOC_BYTES)

@@ -2,7 +2,7 @@
 //! time, so a multi-gigabyte JSON Lines file or a folder of a million files
 //! is never held in memory at once.
 
-use super::decode::decode;
+use super::extract::{extract_with_limit, Extracted, EXTRACT_TIME_LIMIT};
 use super::labelled::{csv_error, extension, is_hidden};
 use super::records::{parse_json_record, read_lines_limited, LineRead};
 use crate::{Error, Result};
@@ -15,7 +15,8 @@ use std::path::{Path, PathBuf};
 pub enum InputDocument {
     /// Text already in hand (a JSON Lines or CSV record).
     Text { id: String, text: String },
-    /// A file to read and decode; decoding runs in parallel later.
+    /// A file to read and extract text from; extraction runs in parallel
+    /// later, in [`InputDocument::into_text`], not while inputs are listed.
     File { id: String, path: PathBuf },
     /// A document that could not be read; it still gets an output record.
     Failed { id: String, message: String },
@@ -30,7 +31,8 @@ impl InputDocument {
         }
     }
 
-    /// The document's text, reading and decoding a file if needed.
+    /// The document's text, reading a file and extracting its text (any
+    /// format [`crate::corpus::extract`] reads) if needed.
     pub fn into_text(self, max_doc_bytes: usize) -> (String, std::result::Result<String, String>) {
         match self {
             InputDocument::Text { id, text } => (id, Ok(text)),
@@ -43,11 +45,19 @@ impl InputDocument {
     }
 }
 
-/// Reads a single document file with the size limit and decoding.
+/// Reads a single document file and returns its text: any format
+/// [`crate::corpus::extract`] reads, chosen by content.
 pub fn read_document_file(
     path: &Path,
     max_doc_bytes: usize,
 ) -> std::result::Result<String, String> {
+    read_document(path, max_doc_bytes).map(|e| e.text)
+}
+
+/// Reads a single document file: the size limit applies to the file as
+/// stored (the extracted text of a PDF is usually far smaller), and
+/// extraction is bounded by [`EXTRACT_TIME_LIMIT`].
+pub fn read_document(path: &Path, max_doc_bytes: usize) -> std::result::Result<Extracted, String> {
     let file = fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
     let mut bytes = Vec::new();
     file.take(max_doc_bytes as u64 + 1)
@@ -58,7 +68,7 @@ pub fn read_document_file(
             "document is over {max_doc_bytes} bytes, the limit (--max-doc-bytes)"
         ));
     }
-    decode(&bytes).map_err(|e| e.0)
+    extract_with_limit(bytes, EXTRACT_TIME_LIMIT)
 }
 
 /// The name used for standard input in ids and messages.
@@ -115,7 +125,7 @@ pub fn documents(inputs: &[PathBuf], max_doc_bytes: usize) -> impl Iterator<Item
 }
 
 /// Every non-hidden file below a folder, in sorted path order.
-fn folder_documents(root: &Path) -> impl Iterator<Item = InputDocument> {
+pub(crate) fn folder_documents(root: &Path) -> impl Iterator<Item = InputDocument> {
     walkdir::WalkDir::new(root)
         .follow_links(true)
         .sort_by_file_name()

@@ -3,7 +3,7 @@
 //! `{"id"?, "text", "labels": [...]}`, or CSV with `text` and `labels`
 //! columns (labels separated by `;`).
 
-use super::decode::decode;
+use super::extract::{extract_with_limit, EXTRACT_TIME_LIMIT};
 use super::records::{parse_json_record, read_lines_limited, LineRead};
 use crate::{Error, Result};
 use rayon::prelude::*;
@@ -87,7 +87,8 @@ pub(crate) fn is_hidden(path: &Path) -> bool {
 }
 
 /// One sub-folder per label; every non-hidden file below it is a document
-/// of that label. Files are read in parallel, results kept in sorted order.
+/// of that label, in any format [`crate::corpus::extract`] reads. Files are
+/// read in parallel, results kept in sorted order.
 fn read_folder(root: &Path, options: ReadOptions) -> Result<LabelledData> {
     let mut labels: Vec<PathBuf> = fs::read_dir(root)
         .map_err(|e| Error::io(root, e))?
@@ -134,7 +135,9 @@ fn read_folder(root: &Path, options: ReadOptions) -> Result<LabelledData> {
                 ));
             }
             let bytes = fs::read(path).map_err(|e| Error::io(path, e))?;
-            let text = decode(&bytes).map_err(|e| Error::data(path, 0, e.0))?;
+            let text = extract_with_limit(bytes, EXTRACT_TIME_LIMIT)
+                .map_err(|e| Error::data(path, 0, e))?
+                .text;
             Ok(LabelledDocument {
                 id: path.display().to_string(),
                 text,
