@@ -7,6 +7,10 @@ use rustc_hash::FxHashMap;
 /// FxHash, string keys clustered in hashbrown's tag bits and lookups spent
 /// most of their time comparing keys (measured: analysis ran 2x slower).
 type StrMap<K, V> = hashbrown::HashMap<K, V>;
+
+/// Terms as hash keys are stored inline up to 24 bytes, so comparing a
+/// probed key does not chase a pointer to the heap.
+type Term = compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -108,7 +112,7 @@ impl TfidfParams {
 pub struct TfidfVectorizer {
     params: TfidfParams,
     vocabulary: Vec<String>,
-    index: StrMap<String, u32>,
+    index: StrMap<Term, u32>,
     idf: Vec<f64>,
 }
 
@@ -129,7 +133,7 @@ pub trait TermSource: Fn(usize, &mut dyn FnMut(&str)) + Sync {}
 impl<F: Fn(usize, &mut dyn FnMut(&str)) + Sync> TermSource for F {}
 
 fn count_chunk<F: TermSource>(range: std::ops::Range<usize>, terms_of: &F) -> ChunkCounts {
-    let mut ids: StrMap<String, u32> = StrMap::default();
+    let mut ids: StrMap<Term, u32> = StrMap::default();
     let mut terms: Vec<String> = Vec::new();
     let mut docs = Vec::with_capacity(range.len());
     let mut counts: FxHashMap<u32, u32> = FxHashMap::default();
@@ -141,7 +145,7 @@ fn count_chunk<F: TermSource>(range: std::ops::Range<usize>, terms_of: &F) -> Ch
                 None => {
                     let id = terms.len() as u32;
                     terms.push(term.to_owned());
-                    ids.insert(term.to_owned(), id);
+                    ids.insert(Term::new(term), id);
                     id
                 }
             };
@@ -229,10 +233,10 @@ impl TfidfVectorizer {
             .iter()
             .map(|&(_, d)| ((1.0 + n) / (1.0 + d as f64)).ln() + 1.0)
             .collect();
-        let index: StrMap<String, u32> = vocabulary
+        let index: StrMap<Term, u32> = vocabulary
             .iter()
             .enumerate()
-            .map(|(i, t)| (t.clone(), i as u32))
+            .map(|(i, t)| (Term::new(t), i as u32))
             .collect();
         let vectorizer = TfidfVectorizer {
             params,
@@ -247,7 +251,7 @@ impl TfidfVectorizer {
                 let global: Vec<Option<u32>> = chunk
                     .terms
                     .iter()
-                    .map(|t| vectorizer.index.get(t).copied())
+                    .map(|t| vectorizer.index.get(t.as_str()).copied())
                     .collect();
                 chunk
                     .docs
@@ -277,10 +281,10 @@ impl TfidfVectorizer {
                 idf.len()
             )));
         }
-        let index: StrMap<String, u32> = vocabulary
+        let index: StrMap<Term, u32> = vocabulary
             .iter()
             .enumerate()
-            .map(|(i, t)| (t.clone(), i as u32))
+            .map(|(i, t)| (Term::new(t), i as u32))
             .collect();
         if index.len() != vocabulary.len() {
             return Err(Error::InvalidParams(

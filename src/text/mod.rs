@@ -24,6 +24,7 @@ pub use stem::StemFilter;
 pub use stopwords::StopWordFilter;
 
 use crate::{Error, Result};
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 
@@ -228,7 +229,7 @@ impl Analyzer {
                     match cache.lookup(variant, lang, piece, || self.word_term(piece, lang)) {
                         WordTerm::Stop => {}
                         WordTerm::Keep => emit(piece),
-                        WordTerm::Stem(stem) => emit(stem),
+                        WordTerm::Stem(stem) => emit(&stem),
                     }
                 }
                 TokenKind::CjkRun => match &self.stop_words {
@@ -252,7 +253,7 @@ impl Analyzer {
         }
         match self.stemmer.as_ref().and_then(|s| s.stemmer(language)) {
             Some(stemmer) => match stemmer.stem(word) {
-                std::borrow::Cow::Owned(stem) if stem != word => WordTerm::Stem(stem),
+                std::borrow::Cow::Owned(stem) if stem != word => WordTerm::Stem(stem.into()),
                 _ => WordTerm::Keep,
             },
             None => WordTerm::Keep,
@@ -261,19 +262,24 @@ impl Analyzer {
 }
 
 /// A word after stop-word removal and stemming.
+#[derive(Clone)]
 enum WordTerm {
     Stop,
     Keep,
-    Stem(String),
+    Stem(CompactString),
 }
 
-/// (hashbrown's default hasher: FxHash made these string lookups cluster.)
 /// Words already filtered and stemmed on this thread, per analyzer variant
 /// (stop words on/off x stemming on/off) and language. Real text repeats a
 /// few thousand words most of the time; one hash lookup replaces a stop-word
 /// lookup and a Snowball stemmer run.
+///
+/// Keys and stems are `CompactString`s, stored inline up to 24 bytes: with
+/// heap `String`s, comparing a probed key meant a cache miss on its buffer,
+/// and profiling showed those comparisons as the largest cost of analysis.
+/// hashbrown's default hasher is used because FxHash clustered these keys.
 struct WordCache {
-    maps: Vec<hashbrown::HashMap<String, WordTerm>>,
+    maps: Vec<hashbrown::HashMap<CompactString, WordTerm>>,
 }
 
 /// Entries per map before it is emptied, bounding memory on corpora with
@@ -287,12 +293,18 @@ impl WordCache {
         language: Language,
         word: &str,
         compute: impl FnOnce() -> WordTerm,
-    ) -> &WordTerm {
+    ) -> WordTerm {
         let map = &mut self.maps[variant * Language::ALL.len() + language.index()];
-        if map.len() >= WORD_CACHE_LIMIT && !map.contains_key(word) {
+        if let Some(term) = map.get(word) {
+            // A copy of at most 24 inline bytes for almost every stem.
+            return term.clone();
+        }
+        if map.len() >= WORD_CACHE_LIMIT {
             map.clear();
         }
-        map.entry_ref(word).or_insert_with(compute)
+        let term = compute();
+        map.insert(CompactString::new(word), term.clone());
+        term
     }
 }
 
