@@ -2,13 +2,17 @@
 //! the library. Exit codes: 0 all good, 1 finished but some documents
 //! failed, 2 nothing done (bad arguments, unreadable input or model).
 
+mod batch;
 mod classify;
 mod cv;
 mod eval;
+mod explain;
 mod extract;
+mod inspect;
 mod output;
 mod progress;
 mod stats;
+mod suggest;
 mod tokenize;
 mod train;
 
@@ -43,6 +47,12 @@ enum Command {
     Eval(eval::EvalArgs),
     /// Cross-validate model settings on labelled documents.
     Cv(cv::CvArgs),
+    /// Show why documents got their scores: term contributions and evidence.
+    Explain(explain::ExplainArgs),
+    /// Show a model card: labels, settings, training data, metrics, top terms.
+    Inspect(inspect::InspectArgs),
+    /// Rank unlabelled documents by how much labelling them would teach the model.
+    Suggest(suggest::SuggestArgs),
     /// Count labelled documents by language and label (Markdown tables).
     Stats(stats::StatsArgs),
     /// Show the terms the model sees in a document.
@@ -62,6 +72,9 @@ pub fn run() -> i32 {
         Command::Classify(args) => classify::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Cv(args) => cv::run(args),
+        Command::Explain(args) => explain::run(args),
+        Command::Inspect(args) => inspect::run(args),
+        Command::Suggest(args) => suggest::run(args),
         Command::Stats(args) => stats::run(args),
         Command::Tokenize(args) => tokenize::run(args),
         Command::Extract(args) => extract::run(args),
