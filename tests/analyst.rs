@@ -232,3 +232,72 @@ fn uncertainty_sampling_beats_random_sampling() {
         gain_random / n
     );
 }
+
+#[test]
+fn eval_html_report_is_self_contained() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let report = dir.path().join("report.html");
+    docclass()
+        .args([
+            "eval",
+            "--data",
+            "tests/fixtures/programs-heldout.jsonl",
+            "--html",
+        ])
+        .arg(&report)
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(&report).expect("report written");
+    assert!(html.starts_with("<!DOCTYPE html>") && html.trim_end().ends_with("</html>"));
+    for needle in [
+        "Per label",
+        "Confusion counts per label",
+        "Precision-recall curves",
+        "Worst errors",
+        "<svg",
+        "intelligence",
+        "<mark>",
+    ] {
+        assert!(html.contains(needle), "missing {needle}");
+    }
+    assert_eq!(html.matches("<svg").count(), 3, "one PR curve per label");
+    for external in ["src=\"http", "href=\"http", "<script", "<link"] {
+        assert!(
+            !html.contains(external),
+            "external asset or script: {external}"
+        );
+    }
+    // Single-label models get a confusion heatmap instead.
+    let root = dir.path().join("data");
+    for (label, text) in [
+        ("a", "ports cranes ships"),
+        ("a", "ports ships harbour"),
+        ("b", "media law courts"),
+        ("b", "courts media press"),
+    ] {
+        let d = root.join(label);
+        std::fs::create_dir_all(&d).expect("mkdir");
+        let n = std::fs::read_dir(&d).expect("ls").count();
+        std::fs::write(d.join(format!("{n}.txt")), text).expect("write");
+    }
+    let model = dir.path().join("m.bin");
+    docclass()
+        .args(["train", "--min-df", "1", "--max-df", "1.0", "--data"])
+        .arg(&root)
+        .arg("--out")
+        .arg(&model)
+        .assert()
+        .success();
+    let single = dir.path().join("single.html");
+    docclass()
+        .args(["eval", "--model"])
+        .arg(&model)
+        .arg("--data")
+        .arg(&root)
+        .arg("--html")
+        .arg(&single)
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(&single).expect("report");
+    assert!(html.contains("Confusion matrix") && html.contains("class=\"heat\""));
+}

@@ -11,6 +11,7 @@ mod extract;
 mod inspect;
 mod output;
 mod progress;
+mod report;
 mod stats;
 mod suggest;
 mod tokenize;
