@@ -110,13 +110,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<i32> {
         !model.is_multi_label(),
     );
     if let Some(path) = &args.html {
-        let model_name = args
-            .model
-            .model
-            .as_ref()
-            .map_or(crate::model::DEFAULT_MODEL_NAME.to_string(), |p| {
-                p.display().to_string()
-            });
+        let model_name = args.model.name();
         let data_name: Vec<String> = args.data.iter().map(|p| p.display().to_string()).collect();
         let html = super::report::render(&super::report::ReportInput {
             model: &model,

@@ -17,13 +17,7 @@ pub struct InspectArgs {
 
 pub fn run(args: InspectArgs) -> anyhow::Result<i32> {
     let model = open_model(args.model.model.as_deref())?;
-    let name = args
-        .model
-        .model
-        .as_ref()
-        .map_or(crate::model::DEFAULT_MODEL_NAME.to_string(), |p| {
-            p.display().to_string()
-        });
+    let name = args.model.name();
     if args.json {
         println!(
             "{}",

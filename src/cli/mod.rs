@@ -100,7 +100,7 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
             .downcast_ref::<std::io::Error>()
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
             || cause.downcast_ref::<crate::Error>().is_some_and(|de| {
-                matches!(de, crate::Error::Io { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
+                matches!(de, crate::Error::Io { cause, .. } if cause.kind() == std::io::ErrorKind::BrokenPipe)
             })
     })
 }
@@ -119,4 +119,14 @@ pub(crate) struct ModelArg {
     /// Model file from `docclass train`; the embedded default model if absent.
     #[arg(long, short = 'm', value_name = "MODEL")]
     pub model: Option<PathBuf>,
+}
+
+impl ModelArg {
+    /// How to name the model in reports and messages.
+    pub fn name(&self) -> String {
+        self.model.as_ref().map_or_else(
+            || crate::model::DEFAULT_MODEL_NAME.to_string(),
+            |p| p.display().to_string(),
+        )
+    }
 }
