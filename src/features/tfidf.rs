@@ -333,6 +333,12 @@ impl TfidfVectorizer {
                 cols.push(col);
             }
         });
+        self.row_from_columns(cols)
+    }
+
+    /// The TF-IDF row of a document given the vocabulary column of each of
+    /// its terms (one entry per occurrence, any order).
+    pub fn row_from_columns(&self, mut cols: Vec<u32>) -> Vec<(u32, f64)> {
         cols.sort_unstable();
         let mut counts: Vec<(u32, u32)> = Vec::new();
         for col in cols {

@@ -18,15 +18,18 @@ pub use logistic::{sigmoid, Convergence, Objective};
 use crate::corpus::LabelledDocument;
 use crate::eval::{evaluate, Report};
 use crate::features::{SparseMatrix, TfidfParams, TfidfVectorizer};
-use crate::text::{Analyzer, AnalyzerParams, Language};
+use crate::text::{Analyzer, AnalyzerParams, Language, Piece};
 use crate::{Error, Result};
+use compact_str::CompactString;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use thread_local::ThreadLocal;
 
 /// Which optimiser fits the weights.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -180,6 +183,14 @@ pub struct TrainingSummary {
     pub cross_validated_metrics: Option<Report>,
 }
 
+/// Per thread: each raw word's vocabulary column (or `None` for a stop word
+/// or a term outside the vocabulary), per language. One lookup per word
+/// replaces the stem cache's lookup plus the vocabulary's when classifying.
+type ColumnCache = RefCell<Vec<hashbrown::HashMap<CompactString, Option<u32>>>>;
+
+/// Entries per language before a column cache is emptied.
+const COLUMN_CACHE_LIMIT: usize = 200_000;
+
 /// A trained classifier.
 pub struct Classifier {
     params: ClassifierParams,
@@ -192,6 +203,7 @@ pub struct Classifier {
     intercepts: Vec<f64>,
     thresholds: Vec<f64>,
     summary: TrainingSummary,
+    columns: ThreadLocal<ColumnCache>,
 }
 
 /// A vocabulary term and its weight for one label.
@@ -459,6 +471,7 @@ impl Classifier {
             intercepts,
             thresholds,
             summary,
+            columns: ThreadLocal::new(),
         };
         let single = objective == Objective::Multinomial;
         let fitted: Vec<Vec<usize>> = model
@@ -510,9 +523,45 @@ impl Classifier {
 
     /// TF-IDF row of one text, as sorted (column, value) pairs.
     pub fn transform_one(&self, text: &str) -> Vec<(u32, f64)> {
-        self.vectorizer.row_with(|sink| {
-            self.analyzer.for_each_term(text, sink);
-        })
+        let cache = self.columns.get_or(|| {
+            RefCell::new(
+                Language::ALL
+                    .iter()
+                    .map(|_| hashbrown::HashMap::new())
+                    .collect(),
+            )
+        });
+        let mut cache = cache.borrow_mut();
+        let mut columns: Vec<u32> = Vec::new();
+        self.analyzer.for_each_piece(text, |piece| match piece {
+            Piece::Term(term) => {
+                if let Some(col) = self.vectorizer.term_index(term) {
+                    columns.push(col as u32);
+                }
+            }
+            Piece::Word(word, lang) => {
+                let map = &mut cache[lang.index()];
+                let col = match map.get(word) {
+                    Some(col) => *col,
+                    None => {
+                        let col = self
+                            .analyzer
+                            .resolve_word(word, lang)
+                            .and_then(|term| self.vectorizer.term_index(&term))
+                            .map(|c| c as u32);
+                        if map.len() >= COLUMN_CACHE_LIMIT {
+                            map.clear();
+                        }
+                        map.insert(CompactString::new(word), col);
+                        col
+                    }
+                };
+                if let Some(col) = col {
+                    columns.push(col);
+                }
+            }
+        });
+        self.vectorizer.row_from_columns(columns)
     }
 
     /// TF-IDF matrix of many texts, analysed in parallel.
