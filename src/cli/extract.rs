@@ -118,7 +118,7 @@ fn extract_item(item: Item, max_doc_bytes: usize) -> (String, Result<Extracted, 
         Item::Stdin(Ok(bytes)) if bytes.len() > max_doc_bytes => (
             STDIN_NAME.to_string(),
             Err(format!(
-                "document is over {max_doc_bytes} bytes, the limit (--max-doc-bytes)"
+                "document is over the limit of {max_doc_bytes} bytes (--max-doc-bytes)"
             )),
         ),
         Item::Stdin(Ok(bytes)) => (

@@ -56,11 +56,29 @@ pub fn decode(bytes: &[u8]) -> Result<String, NotText> {
     if let Ok(text) = std::str::from_utf8(bytes) {
         return Ok(text.to_owned());
     }
+    if mostly_utf8(bytes) {
+        return Ok(String::from_utf8_lossy(bytes).into_owned());
+    }
     let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Allow);
     detector.feed(bytes, true);
     let encoding = detector.guess(None, chardetng::Utf8Detection::Allow);
     let (text, _) = encoding.decode_without_bom_handling(bytes);
     Ok(text.into_owned())
+}
+
+/// UTF-8 text with a few damaged bytes (a truncated download, a bad
+/// copy-paste) is still UTF-8: decoding it as a legacy encoding would turn
+/// every non-ASCII character into mojibake. Legacy-encoded text rarely forms
+/// valid multi-byte UTF-8 sequences by accident (GBK about one pair in
+/// seven, single-byte encodings almost never), so at least four valid
+/// multi-byte characters per invalid sequence means UTF-8.
+fn mostly_utf8(bytes: &[u8]) -> bool {
+    let (mut valid, mut invalid) = (0usize, 0usize);
+    for chunk in bytes.utf8_chunks() {
+        valid += chunk.valid().chars().filter(|c| !c.is_ascii()).count();
+        invalid += usize::from(!chunk.invalid().is_empty());
+    }
+    valid >= 4 * invalid.max(1)
 }
 
 /// UTF-16 text saved without a BOM has a NUL in every other byte of its
@@ -173,6 +191,25 @@ mod tests {
             .chain("港口管理 port".encode_utf16().flat_map(|u| u.to_be_bytes()))
             .collect();
         assert_eq!(decode(&be).as_deref(), Ok("港口管理 port"));
+    }
+
+    #[test]
+    fn damaged_utf8_stays_utf8() {
+        let mut bytes = "港口管理研修班的通知，学员来自港口、海关和交通部门 "
+            .as_bytes()
+            .to_vec();
+        bytes.extend_from_slice(b"\xe6\xb8 customs \xff ");
+        bytes.extend_from_slice("课程包括集装箱码头运营".as_bytes());
+        let text = decode(&bytes).expect("text");
+        assert!(
+            text.starts_with("港口管理") && text.ends_with("码头运营"),
+            "{text}"
+        );
+        assert_eq!(text.matches('\u{fffd}').count(), 2);
+        // Legacy text with an accidental valid pair is still legacy text.
+        let (gbk, _, _) = encoding_rs::GBK.encode("关于举办发展中国家港口管理研修班的通知");
+        assert!(!mostly_utf8(&gbk));
+        assert!(!mostly_utf8(b"caf\xe9 cr\xc3\xa8me \x93quoted\x94"));
     }
 
     #[test]
