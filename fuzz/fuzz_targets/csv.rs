@@ -9,10 +9,21 @@ use libfuzzer_sys::fuzz_target;
 use std::path::Path;
 
 fuzz_target!(|data: &[u8]| {
-    // A small limit so that the over-limit path is exercised too; the first
-    // byte picks comma or tab.
-    let limit = 512;
-    let delimiter = if data.first() == Some(&b'\t') { b'\t' } else { b',' };
+    // The first byte picks comma or tab.
+    let delimiter = if data.first() == Some(&b'\t') {
+        b'\t'
+    } else {
+        b','
+    };
+    // Small limits, so that over-limit records and the growth of the
+    // field buffer (which starts at the limit or 8 KiB) are reached by
+    // short inputs too.
+    for limit in [24, 512] {
+        check(data, delimiter, limit);
+    }
+});
+
+fn check(data: &[u8], delimiter: u8, limit: usize) {
     for skip_invalid in [false, true] {
         let options = ReadOptions {
             skip_invalid,
@@ -34,4 +45,4 @@ fuzz_target!(|data: &[u8]| {
         }
         assert!(!doc.id().is_empty());
     }
-});
+}

@@ -30,7 +30,8 @@ pub const EXIT_INTERRUPTED: i32 = 128 + signal_hook::consts::SIGINT;
     version,
     about = "Learn to classify documents from labelled examples; ships trained to label \
              foreign-official training programs as governance, trade and/or intelligence.",
-    after_help = "Exit status: 0 all good, 1 finished but some documents failed, 2 nothing done."
+    after_help = "Exit status: 0 all good, 1 finished but some documents failed, 2 nothing done, \
+                  130 interrupted (Ctrl-C)."
 )]
 struct Cli {
     #[command(subcommand)]
