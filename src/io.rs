@@ -6,6 +6,76 @@ use crate::{Error, Result};
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+/// Temporary files being written right now. A signal handler cannot unwind
+/// the thread that is writing, so it removes them from here instead (see
+/// [`abandon_pending_writes`]).
+static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// The registry, even if a thread panicked while holding it: a list of
+/// paths cannot be left inconsistent by a panic.
+fn pending() -> MutexGuard<'static, Vec<PathBuf>> {
+    PENDING.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn forget(list: &mut Vec<PathBuf>, path: &Path) {
+    if let Some(i) = list.iter().position(|p| p == path) {
+        list.swap_remove(i);
+    }
+}
+
+/// Creates a temporary file and registers it, in one step under the
+/// registry's lock, so that an interruption either finds the file to remove
+/// or comes before it exists.
+fn create_registered(tmp: &Path) -> std::io::Result<File> {
+    let mut list = pending();
+    let file = File::create(tmp)?;
+    list.push(tmp.to_path_buf());
+    Ok(file)
+}
+
+/// Renames a finished temporary file over its destination and unregisters
+/// it, under the registry's lock: an interruption sees either a temporary
+/// file to remove or a complete destination, never a half-done rename.
+fn rename_registered(tmp: &Path, dest: &Path) -> std::io::Result<()> {
+    let mut list = pending();
+    let result = fs::rename(tmp, dest);
+    forget(&mut list, tmp);
+    result
+}
+
+/// Removes a temporary file after a failure and unregisters it.
+fn remove_registered(tmp: &Path) {
+    let mut list = pending();
+    let _ = fs::remove_file(tmp);
+    forget(&mut list, tmp);
+}
+
+/// Held while the process exits after an interruption: no write can be
+/// committed while it lives.
+pub struct AbandonedWrites {
+    _guard: MutexGuard<'static, Vec<PathBuf>>,
+    /// The temporary files removed.
+    pub removed: Vec<PathBuf>,
+}
+
+/// Removes the temporary file of every write in progress ([`write_atomic`],
+/// [`AtomicFile`]) and blocks their commits for as long as the returned
+/// value lives. Called on Ctrl-C just before the process exits, so that the
+/// destinations keep their old content (or stay absent) and no temporary
+/// file is left behind.
+pub fn abandon_pending_writes() -> AbandonedWrites {
+    let mut guard = pending();
+    let removed: Vec<PathBuf> = guard.drain(..).collect();
+    for path in &removed {
+        let _ = fs::remove_file(path);
+    }
+    AbandonedWrites {
+        _guard: guard,
+        removed,
+    }
+}
 
 /// Temporary path in the destination's folder (rename is only atomic within
 /// one file system).
@@ -39,16 +109,16 @@ where
         return result.map_err(|e| Error::io(dest, e));
     }
     let tmp = temp_path(dest);
+    let file = create_registered(&tmp).map_err(|e| Error::io(dest, e))?;
     let result = (|| -> std::io::Result<()> {
-        let file = File::create(&tmp)?;
         let mut writer = BufWriter::new(file);
         fill(&mut writer)?;
         let file = writer.into_inner().map_err(|e| e.into_error())?;
         file.sync_all()?;
-        fs::rename(&tmp, dest)
+        rename_registered(&tmp, dest)
     })();
     if let Err(e) = result {
-        let _ = fs::remove_file(&tmp);
+        remove_registered(&tmp);
         return Err(Error::io(dest, e));
     }
     Ok(())
@@ -77,7 +147,7 @@ impl AtomicFile {
             });
         }
         let tmp = temp_path(dest);
-        let file = File::create(&tmp).map_err(|e| Error::io(dest, e))?;
+        let file = create_registered(&tmp).map_err(|e| Error::io(dest, e))?;
         Ok(AtomicFile {
             dest: dest.to_path_buf(),
             tmp: Some(tmp),
@@ -97,13 +167,13 @@ impl AtomicFile {
                 }
             }
             match &tmp {
-                Some(tmp) => fs::rename(tmp, &dest),
+                Some(tmp) => rename_registered(tmp, &dest),
                 None => Ok(()),
             }
         })();
         if result.is_err() {
             if let Some(tmp) = &tmp {
-                let _ = fs::remove_file(tmp);
+                remove_registered(tmp);
             }
         }
         result.map_err(|e| Error::io(dest, e))
@@ -136,7 +206,7 @@ impl Drop for AtomicFile {
     fn drop(&mut self) {
         if self.writer.take().is_some() {
             if let Some(tmp) = &self.tmp {
-                let _ = fs::remove_file(tmp);
+                remove_registered(tmp);
             }
         }
     }
@@ -146,8 +216,17 @@ impl Drop for AtomicFile {
 mod tests {
     use super::*;
 
+    /// The registry of pending writes is process-wide: these tests take
+    /// turns so that abandoning one test's writes cannot hit another's.
+    static SERIAL: Mutex<()> = Mutex::new(());
+
+    fn serial() -> MutexGuard<'static, ()> {
+        SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     #[test]
     fn failed_write_keeps_old_content() {
+        let _serial = serial();
         let dir = tempfile::tempdir().expect("tempdir");
         let dest = dir.path().join("out.txt");
         fs::write(&dest, "old").expect("write");
@@ -162,6 +241,7 @@ mod tests {
 
     #[test]
     fn uncommitted_atomic_file_leaves_nothing() {
+        let _serial = serial();
         let dir = tempfile::tempdir().expect("tempdir");
         let dest = dir.path().join("out.jsonl");
         {
@@ -174,5 +254,34 @@ mod tests {
         f.write_all(b"{}\n").expect("write");
         f.commit().expect("commit");
         assert_eq!(fs::read_to_string(&dest).expect("read"), "{}\n");
+    }
+
+    /// What Ctrl-C does: the temporary files of writes in progress are
+    /// removed, and a commit attempted afterwards cannot resurrect them.
+    #[test]
+    fn abandoning_pending_writes_removes_their_temporary_files() {
+        let _serial = serial();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let streamed = dir.path().join("labels.jsonl");
+        let whole = dir.path().join("model.bin");
+        fs::write(&whole, "old model").expect("write");
+        let mut f = AtomicFile::create(&streamed).expect("create");
+        f.write_all(b"{}\n").expect("write");
+        let tmp = f.temp_path().expect("regular file").to_path_buf();
+        assert!(tmp.exists());
+        let r = write_atomic(&whole, |w| {
+            w.write_all(b"partial")?;
+            let abandoned = abandon_pending_writes();
+            assert!(abandoned.removed.contains(&tmp));
+            assert_eq!(abandoned.removed.len(), 2, "{:?}", abandoned.removed);
+            Ok(())
+        });
+        // The temporary file is gone, so the rename fails and the old
+        // content stays.
+        assert!(r.is_err());
+        assert!(f.commit().is_err());
+        assert!(!streamed.exists());
+        assert_eq!(fs::read_to_string(&whole).expect("read"), "old model");
+        assert_eq!(fs::read_dir(dir.path()).expect("ls").count(), 1);
     }
 }

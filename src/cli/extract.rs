@@ -2,7 +2,6 @@
 //! surprising label can be traced to what extraction produced (a scanned
 //! PDF, a page that is all menus, a mis-detected encoding).
 
-use super::classify::BATCH;
 use super::{EXIT_OK, EXIT_SOME_FAILED};
 use crate::corpus::extract::extract_with_limit;
 use crate::corpus::input::{folder_documents, STDIN_NAME};
@@ -74,8 +73,11 @@ pub fn run(args: ExtractArgs) -> anyhow::Result<i32> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let (mut total, mut failed) = (0u64, 0u64);
+    // Whole extracted texts are held until written: a small batch keeps that
+    // to a few documents per core instead of a thousand.
+    let batch_len = 2 * rayon::current_num_threads();
     loop {
-        let batch: Vec<Item> = items.by_ref().take(BATCH).collect();
+        let batch: Vec<Item> = items.by_ref().take(batch_len).collect();
         if batch.is_empty() {
             break;
         }
@@ -118,7 +120,7 @@ fn extract_item(item: Item, max_doc_bytes: usize) -> (String, Result<Extracted, 
         Item::Stdin(Ok(bytes)) if bytes.len() > max_doc_bytes => (
             STDIN_NAME.to_string(),
             Err(format!(
-                "document is over {max_doc_bytes} bytes, the limit (--max-doc-bytes)"
+                "document is over the limit of {max_doc_bytes} bytes (--max-doc-bytes)"
             )),
         ),
         Item::Stdin(Ok(bytes)) => (

@@ -1,6 +1,7 @@
 //! The `docclass` command line: argument parsing and output formatting over
 //! the library. Exit codes: 0 all good, 1 finished but some documents
-//! failed, 2 nothing done (bad arguments, unreadable input or model).
+//! failed, 2 nothing done (bad arguments, unreadable input or model), 128 +
+//! the signal number when interrupted (130 for Ctrl-C).
 
 mod batch;
 mod classify;
@@ -24,6 +25,9 @@ use std::path::{Path, PathBuf};
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_SOME_FAILED: i32 = 1;
 pub const EXIT_FAILED: i32 = 2;
+/// Exit status after Ctrl-C (SIGINT), as a shell reports a process killed
+/// by it; SIGTERM and SIGHUP give 143 and 129 the same way.
+pub const EXIT_INTERRUPTED: i32 = 128 + signal_hook::consts::SIGINT;
 
 #[derive(Parser)]
 #[command(
@@ -31,7 +35,8 @@ pub const EXIT_FAILED: i32 = 2;
     version,
     about = "Learn to classify documents from labelled examples; ships trained to label \
              foreign-official training programs as governance, trade and/or intelligence.",
-    after_help = "Exit status: 0 all good, 1 finished but some documents failed, 2 nothing done."
+    after_help = "Exit status: 0 all good, 1 finished but some documents failed, 2 nothing done, \
+                  130 interrupted (Ctrl-C)."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -65,6 +70,7 @@ enum Command {
 /// Parses arguments, runs the command, prints errors, returns the exit code.
 pub fn run() -> i32 {
     let cli = Cli::parse();
+    handle_interruptions();
     // Reader crashes on malformed files are reported as those files'
     // errors; the panic hook's own message would be noise.
     crate::corpus::extract::silence_worker_panics();
@@ -86,10 +92,58 @@ pub fn run() -> i32 {
             if is_broken_pipe(&e) {
                 return EXIT_OK;
             }
-            eprintln!("docclass: error: {e:#}");
+            eprintln!("docclass: error: {}", error_message(&e));
             EXIT_FAILED
         }
     }
+}
+
+/// On Ctrl-C (and SIGTERM, SIGHUP): remove the temporary files of `--out`
+/// and of model writes, say so, and exit with 128 + the signal. Without
+/// this the default action kills the process at once and leaves
+/// `.NAME.tmp-PID` files beside the destination. The destination itself is
+/// never touched: it keeps its old content, or stays absent.
+fn handle_interruptions() {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    // Registered on the thread that serves them, so that if either step
+    // fails the default action stays in place (only the cleanup is lost);
+    // the command starts once they are registered.
+    let (ready, wait_ready) = std::sync::mpsc::channel();
+    let spawned = std::thread::Builder::new()
+        .name("docclass-signals".into())
+        .spawn(move || {
+            let signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]);
+            let _ = ready.send(());
+            let Ok(mut signals) = signals else {
+                return;
+            };
+            if let Some(signal) = signals.forever().next() {
+                // Held until the process is gone: no commit can slip in.
+                let _abandoned = crate::io::abandon_pending_writes();
+                eprintln!("\ndocclass: interrupted");
+                std::process::exit(128 + signal);
+            }
+        });
+    if spawned.is_ok() {
+        let _ = wait_ready.recv();
+    }
+}
+
+/// The error and its causes, each said once: our I/O errors already quote
+/// their source in their own message, and anyhow's `{:#}` would repeat it.
+fn error_message(e: &anyhow::Error) -> String {
+    let mut message = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if message.contains(&text) {
+            continue;
+        }
+        if !message.is_empty() {
+            message.push_str(": ");
+        }
+        message.push_str(&text);
+    }
+    message
 }
 
 /// A reader of our output went away (`docclass classify ... | head`):

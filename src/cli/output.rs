@@ -65,20 +65,17 @@ impl<W: Write> RecordWriter<W> {
         }
     }
 
-    pub fn write(&mut self, record: &Record<'_>) -> std::io::Result<()> {
-        match self.format {
-            Format::Jsonl => {
-                serde_json::to_writer(&mut self.out, record)?;
-                self.out.write_all(b"\n")
-            }
-            Format::Csv => self.write_csv(record),
-        }
+    /// Writes a record already encoded by [`encode`] (records are encoded
+    /// in parallel, then written in order).
+    pub fn write_encoded(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.write_header()?;
+        self.out.write_all(bytes)
     }
 
     /// CSV columns: id, labels (joined by ';'), one column per label score,
     /// empty, error. Ready for a spreadsheet or `pandas.read_csv`.
-    fn write_csv(&mut self, record: &Record<'_>) -> std::io::Result<()> {
-        if !self.wrote_header {
+    fn write_header(&mut self) -> std::io::Result<()> {
+        if self.format == Format::Csv && !self.wrote_header {
             let mut header = vec!["id".to_string(), "labels".to_string()];
             header.extend(self.labels.iter().cloned());
             header.push("empty".into());
@@ -86,27 +83,54 @@ impl<W: Write> RecordWriter<W> {
             write_csv_row(&mut self.out, header.iter().map(String::as_str))?;
             self.wrote_header = true;
         }
-        let labels = record
-            .labels
-            .as_ref()
-            .map(|l| l.join(";"))
-            .unwrap_or_default();
-        let mut row: Vec<String> = vec![record.id.to_string(), labels];
-        match &record.scores {
-            Some(Scores(_, values)) => row.extend(values.iter().map(|v| round6(*v).to_string())),
-            None => row.extend(self.labels.iter().map(|_| String::new())),
-        }
-        row.push(if record.empty {
-            "true".into()
-        } else {
-            String::new()
-        });
-        row.push(record.error.unwrap_or("").to_string());
-        write_csv_row(&mut self.out, row.iter().map(String::as_str))
+        Ok(())
     }
 
     pub fn into_inner(self) -> W {
         self.out
+    }
+}
+
+/// One record in the chosen format, line end included (no CSV header).
+pub fn encode(format: Format, labels: &[String], record: &Record<'_>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(64 + 24 * labels.len());
+    // Writing into a Vec cannot fail.
+    let _ = encode_into(&mut out, format, labels, record);
+    out
+}
+
+fn encode_into(
+    out: &mut impl Write,
+    format: Format,
+    labels: &[String],
+    record: &Record<'_>,
+) -> std::io::Result<()> {
+    match format {
+        Format::Jsonl => {
+            serde_json::to_writer(&mut *out, record)?;
+            out.write_all(b"\n")
+        }
+        Format::Csv => {
+            let assigned = record
+                .labels
+                .as_ref()
+                .map(|l| l.join(";"))
+                .unwrap_or_default();
+            let mut row: Vec<String> = vec![record.id.to_string(), assigned];
+            match &record.scores {
+                Some(Scores(_, values)) => {
+                    row.extend(values.iter().map(|v| round6(*v).to_string()))
+                }
+                None => row.extend(labels.iter().map(|_| String::new())),
+            }
+            row.push(if record.empty {
+                "true".into()
+            } else {
+                String::new()
+            });
+            row.push(record.error.unwrap_or("").to_string());
+            write_csv_row(out, row.iter().map(String::as_str))
+        }
     }
 }
 

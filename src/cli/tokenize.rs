@@ -59,7 +59,12 @@ pub fn run(args: TokenizeArgs) -> anyhow::Result<i32> {
     let analyzer = params.check()?;
     let text = if args.input.as_os_str() == "-" {
         let mut bytes = Vec::new();
-        std::io::stdin().read_to_end(&mut bytes)?;
+        std::io::stdin()
+            .take(DEFAULT_MAX_DOC_BYTES as u64 + 1)
+            .read_to_end(&mut bytes)?;
+        if bytes.len() > DEFAULT_MAX_DOC_BYTES {
+            anyhow::bail!("<stdin>: document is over the limit of {DEFAULT_MAX_DOC_BYTES} bytes");
+        }
         crate::corpus::extract::extract_with_limit(bytes, crate::corpus::EXTRACT_TIME_LIMIT)
             .map_err(|e| anyhow::anyhow!("<stdin>: {e}"))?
             .text

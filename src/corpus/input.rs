@@ -2,12 +2,13 @@
 //! time, so a multi-gigabyte JSON Lines file or a folder of a million files
 //! is never held in memory at once.
 
+use super::csv_records::{read_csv_records, CsvRead};
 use super::extract::{extract_with_limit, Extracted, EXTRACT_TIME_LIMIT};
-use super::labelled::{csv_error, extension, is_hidden};
+use super::labelled::{extension, is_hidden};
 use super::records::{parse_json_record, read_lines_limited, LineRead};
 use crate::{Error, Result};
 use std::fs;
-use std::io::{BufReader, Read};
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 /// One document as read from an input, before its text is decoded.
@@ -59,13 +60,28 @@ pub fn read_document_file(
 /// extraction is bounded by [`EXTRACT_TIME_LIMIT`].
 pub fn read_document(path: &Path, max_doc_bytes: usize) -> std::result::Result<Extracted, String> {
     let file = fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
-    let mut bytes = Vec::new();
+    let over = |size: u64| {
+        format!("document is {size} bytes, over the limit of {max_doc_bytes} (--max-doc-bytes)")
+    };
+    // The size as stored, when the file system knows it: refuse before
+    // reading, and read into a buffer of the right size (growing one by
+    // doubling would take up to twice the document's size).
+    let known = file
+        .metadata()
+        .ok()
+        .filter(|m| m.is_file())
+        .map(|m| m.len());
+    if let Some(size) = known.filter(|&s| s > max_doc_bytes as u64) {
+        return Err(over(size));
+    }
+    let capacity = known.map_or(0, |s| s as usize);
+    let mut bytes = Vec::with_capacity(capacity.saturating_add(1));
     file.take(max_doc_bytes as u64 + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| format!("cannot read: {e}"))?;
     if bytes.len() > max_doc_bytes {
         return Err(format!(
-            "document is over {max_doc_bytes} bytes, the limit (--max-doc-bytes)"
+            "document is over the limit of {max_doc_bytes} bytes (--max-doc-bytes)"
         ));
     }
     extract_with_limit(bytes, EXTRACT_TIME_LIMIT)
@@ -74,14 +90,21 @@ pub fn read_document(path: &Path, max_doc_bytes: usize) -> std::result::Result<E
 /// The name used for standard input in ids and messages.
 pub const STDIN_NAME: &str = "<stdin>";
 
-/// Checks that every input exists before any work starts, so a typo fails
-/// fast with the path named instead of after an hour of classification.
+/// Checks that every input exists and can be opened before any work
+/// starts, so a typo or a missing permission fails fast with the path named
+/// instead of after an hour of classification. Named pipes and devices are
+/// not opened here: opening a pipe waits for its writer.
 pub fn check_inputs(inputs: &[PathBuf]) -> Result<()> {
     for input in inputs {
         if input.as_os_str() == "-" {
             continue;
         }
-        fs::metadata(input).map_err(|e| Error::io(input, e))?;
+        let meta = fs::metadata(input).map_err(|e| Error::io(input, e))?;
+        if meta.is_dir() {
+            fs::read_dir(input).map_err(|e| Error::io(input, e))?;
+        } else if meta.is_file() {
+            fs::File::open(input).map_err(|e| Error::io(input, e))?;
+        }
     }
     Ok(())
 }
@@ -115,7 +138,7 @@ pub fn documents(inputs: &[PathBuf], max_doc_bytes: usize) -> impl Iterator<Item
                         message: format!("cannot read: {e}"),
                     })),
                 },
-                Some("csv") | Some("tsv") => Box::new(csv_documents(&input, max_doc_bytes)),
+                Some("csv") | Some("tsv") => csv_file_documents(&input, max_doc_bytes),
                 _ => Box::new(std::iter::once(InputDocument::File {
                     id: input.display().to_string(),
                     path: input.clone(),
@@ -172,7 +195,8 @@ pub fn jsonl_documents<R: std::io::BufRead>(
         LineRead::TooLong(n, size) => Some(InputDocument::Failed {
             id: format!("{name}:{n}"),
             message: format!(
-                "line {n}: record is over {size} bytes, the limit (--max-doc-bytes {max_doc_bytes})"
+                "line {n}: record is {size} bytes, over the limit of {max_doc_bytes} \
+                 (--max-doc-bytes)"
             ),
         }),
         LineRead::Io(e) => Some(InputDocument::Failed {
@@ -182,75 +206,118 @@ pub fn jsonl_documents<R: std::io::BufRead>(
     })
 }
 
-/// CSV rows with a `text` column (and optional `id`).
-fn csv_documents(path: &Path, max_doc_bytes: usize) -> Box<dyn Iterator<Item = InputDocument>> {
+/// CSV rows of a file with a `text` column (and optional `id`).
+fn csv_file_documents(
+    path: &Path,
+    max_doc_bytes: usize,
+) -> Box<dyn Iterator<Item = InputDocument>> {
     let name = path.display().to_string();
-    let fail = |message: String| -> Box<dyn Iterator<Item = InputDocument>> {
-        Box::new(std::iter::once(InputDocument::Failed {
-            id: path.display().to_string(),
-            message,
-        }))
+    match fs::File::open(path) {
+        Ok(file) => Box::new(csv_documents(
+            BufReader::new(file),
+            name,
+            csv_delimiter(path),
+            max_doc_bytes,
+        )),
+        Err(e) => Box::new(std::iter::once(InputDocument::Failed {
+            id: name,
+            message: format!("cannot read: {e}"),
+        })),
+    }
+}
+
+/// CSV rows with a `text` column (and optional `id`), one document per row
+/// in order. A row that cannot be used (no text field, over
+/// `max_doc_bytes`) becomes a failed document naming its line; a CSV
+/// without a `text` column is one failed document named after the input.
+/// Memory stays within `max_doc_bytes` per row however long a field is.
+pub fn csv_documents<R: BufRead>(
+    reader: R,
+    name: String,
+    delimiter: u8,
+    max_doc_bytes: usize,
+) -> impl Iterator<Item = InputDocument> {
+    let mut records = read_csv_records(reader, delimiter, max_doc_bytes);
+    let header = records.next();
+    let columns = match header {
+        Some(CsvRead::Record { fields, .. }) => {
+            let column = |n: &str| fields.iter().position(|h| h.trim().eq_ignore_ascii_case(n));
+            match column("text") {
+                Some(text) => Ok((text, column("id"))),
+                None => Err(format!(
+                    "{name}:1: no \"text\" column in the header row; the CSV needs one"
+                )),
+            }
+        }
+        None => Err(format!(
+            "{name}: empty CSV file: expected a header row with a \"text\" column"
+        )),
+        Some(CsvRead::TooLong { bytes, .. }) => Err(format!(
+            "{name}:1: the header row is {bytes} bytes, over the limit of {max_doc_bytes} \
+             (--max-doc-bytes)"
+        )),
+        Some(CsvRead::Io(e)) => Err(format!("cannot read: {e}")),
     };
-    let delimiter = if extension(path).as_deref() == Some("tsv") {
+    let (failure, columns) = match columns {
+        Ok(c) => (None, Some(c)),
+        Err(message) => (
+            Some(InputDocument::Failed {
+                id: name.clone(),
+                message,
+            }),
+            None,
+        ),
+    };
+    // Nothing after a header without a text column: map_while stops at once.
+    let rows = records.map_while(move |item| {
+        let (text_col, id_col) = columns?;
+        Some(match item {
+            CsvRead::Record { line, mut fields } => {
+                let id = id_col
+                    .and_then(|c| fields.get(c))
+                    .filter(|s| !s.is_empty())
+                    .cloned()
+                    .unwrap_or_else(|| format!("{name}:{line}"));
+                if text_col < fields.len() {
+                    InputDocument::Text {
+                        id,
+                        text: fields.swap_remove(text_col),
+                    }
+                } else {
+                    InputDocument::Failed {
+                        id,
+                        message: format!(
+                            "line {line}: row has {} fields and no \"text\" field (column {}): \
+                             ragged row",
+                            fields.len(),
+                            text_col + 1
+                        ),
+                    }
+                }
+            }
+            CsvRead::TooLong { line, bytes } => InputDocument::Failed {
+                id: format!("{name}:{line}"),
+                message: format!(
+                    "line {line}: record is {bytes} bytes, over the limit of {max_doc_bytes} \
+                     (--max-doc-bytes)"
+                ),
+            },
+            CsvRead::Io(e) => InputDocument::Failed {
+                id: name.clone(),
+                message: format!("read error, rest of input lost: {e}"),
+            },
+        })
+    });
+    failure.into_iter().chain(rows)
+}
+
+/// Tab for `.tsv` files, comma otherwise.
+pub(crate) fn csv_delimiter(path: &Path) -> u8 {
+    if extension(path).as_deref() == Some("tsv") {
         b'\t'
     } else {
         b','
-    };
-    let mut reader = match csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .from_path(path)
-    {
-        Ok(r) => r,
-        Err(e) => return fail(csv_error(path, e).to_string()),
-    };
-    let headers = match reader.headers() {
-        Ok(h) => h.clone(),
-        Err(e) => return fail(csv_error(path, e).to_string()),
-    };
-    let column = |n: &str| {
-        headers
-            .iter()
-            .position(|h| h.trim().eq_ignore_ascii_case(n))
-    };
-    let Some(text_col) = column("text") else {
-        return fail(format!(
-            "{name}:1: no \"text\" column in the header row; the CSV needs one"
-        ));
-    };
-    let id_col = column("id");
-    let path = path.to_path_buf();
-    Box::new(reader.into_records().map(move |record| match record {
-        Ok(r) => {
-            let line = r.position().map_or(0, |p| p.line());
-            let id = id_col
-                .and_then(|c| r.get(c))
-                .filter(|s| !s.is_empty())
-                .map(String::from)
-                .unwrap_or_else(|| format!("{name}:{line}"));
-            match r.get(text_col) {
-                Some(text) if text.len() <= max_doc_bytes => InputDocument::Text {
-                    id,
-                    text: text.to_string(),
-                },
-                Some(_) => InputDocument::Failed {
-                    id,
-                    message: format!("line {line}: text is over --max-doc-bytes"),
-                },
-                None => InputDocument::Failed {
-                    id,
-                    message: format!("line {line}: row has no \"text\" field (ragged row)"),
-                },
-            }
-        }
-        Err(e) => {
-            let err = csv_error(&path, e);
-            InputDocument::Failed {
-                id: name.clone(),
-                message: err.to_string(),
-            }
-        }
-    }))
+    }
 }
 
 #[cfg(test)]

@@ -3,7 +3,9 @@
 //! `{"id"?, "text", "labels": [...]}`, or CSV with `text` and `labels`
 //! columns (labels separated by `;`).
 
+use super::csv_records::{read_csv_records, CsvRead};
 use super::extract::{extract_with_limit, EXTRACT_TIME_LIMIT};
+use super::input::csv_delimiter;
 use super::records::{parse_json_record, read_lines_limited, LineRead};
 use crate::{Error, Result};
 use rayon::prelude::*;
@@ -129,7 +131,7 @@ fn read_folder(root: &Path, options: ReadOptions) -> Result<LabelledData> {
                     path,
                     0,
                     format!(
-                        "document is {size} bytes, over the {} byte limit (--max-doc-bytes)",
+                        "document is {size} bytes, over the limit of {} (--max-doc-bytes)",
                         options.max_doc_bytes
                     ),
                 ));
@@ -174,7 +176,7 @@ fn read_jsonl(path: &Path, options: ReadOptions) -> Result<LabelledData> {
                     path,
                     n,
                     format!(
-                        "record is over {size} bytes, the limit (--max-doc-bytes {})",
+                        "record is {size} bytes, over the limit of {} (--max-doc-bytes)",
                         options.max_doc_bytes
                     ),
                 )));
@@ -203,18 +205,47 @@ fn read_jsonl(path: &Path, options: ReadOptions) -> Result<LabelledData> {
 }
 
 fn read_csv(path: &Path, options: ReadOptions) -> Result<LabelledData> {
-    let mut results = Vec::new();
-    let delimiter = if extension(path).as_deref() == Some("tsv") {
-        b'\t'
-    } else {
-        b','
+    let file = fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    read_labelled_csv(
+        std::io::BufReader::new(file),
+        path,
+        csv_delimiter(path),
+        options,
+    )
+}
+
+/// Labelled CSV (or TSV) from any reader: a header row with `text` and
+/// `labels` (or `label`) columns and an optional `id`; labels separated by
+/// `;`. `path` names the input in ids and messages. Rows over
+/// `max_doc_bytes` are not held in memory.
+pub fn read_labelled_csv<R: std::io::BufRead>(
+    input: R,
+    path: &Path,
+    delimiter: u8,
+    options: ReadOptions,
+) -> Result<LabelledData> {
+    let mut records = read_csv_records(input, delimiter, options.max_doc_bytes);
+    let headers = match records.next() {
+        Some(CsvRead::Record { fields, .. }) => fields,
+        None => {
+            return Err(Error::data(
+                path,
+                0,
+                "empty CSV file: expected a header row with \"text\" and \"labels\" columns",
+            ))
+        }
+        Some(CsvRead::TooLong { bytes, .. }) => {
+            return Err(Error::data(
+                path,
+                1,
+                format!(
+                    "the header row is {bytes} bytes, over the limit of {} (--max-doc-bytes)",
+                    options.max_doc_bytes
+                ),
+            ))
+        }
+        Some(CsvRead::Io(e)) => return Err(Error::io(path, e)),
     };
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .from_path(path)
-        .map_err(|e| csv_error(path, e))?;
-    let headers = reader.headers().map_err(|e| csv_error(path, e))?.clone();
     let column = |name: &str| {
         headers
             .iter()
@@ -226,56 +257,53 @@ fn read_csv(path: &Path, options: ReadOptions) -> Result<LabelledData> {
         .or_else(|| column("label"))
         .ok_or_else(|| Error::data(path, 1, "no \"labels\" column in the header row"))?;
     let id_col = column("id");
-    for record in reader.records() {
-        let record = record.map_err(|e| csv_error(path, e))?;
-        let line = record.position().map_or(0, |p| p.line());
-        let (Some(text), Some(labels)) = (record.get(text_col), record.get(labels_col)) else {
+    let mut results = Vec::new();
+    for item in records {
+        let (line, mut fields) = match item {
+            CsvRead::Record { line, fields } => (line, fields),
+            CsvRead::TooLong { line, bytes } => {
+                results.push(Err(Error::data(
+                    path,
+                    line,
+                    format!(
+                        "record is {bytes} bytes, over the limit of {} (--max-doc-bytes)",
+                        options.max_doc_bytes
+                    ),
+                )));
+                continue;
+            }
+            CsvRead::Io(e) => return Err(Error::io(path, e)),
+        };
+        if text_col >= fields.len() || labels_col >= fields.len() {
             results.push(Err(Error::data(
                 path,
                 line,
                 format!(
-                    "row has {} fields, fewer than the header's {}",
-                    record.len(),
+                    "row has {} fields, fewer than the header's {}: ragged row",
+                    fields.len(),
                     headers.len()
                 ),
             )));
             continue;
-        };
-        if text.len() > options.max_doc_bytes {
-            results.push(Err(Error::data(path, line, "text is over --max-doc-bytes")));
-            continue;
         }
-        let labels: Vec<String> = labels
+        let labels: Vec<String> = fields[labels_col]
             .split(';')
             .map(str::trim)
             .filter(|l| !l.is_empty())
             .map(String::from)
             .collect();
         let id = id_col
-            .and_then(|c| record.get(c))
+            .and_then(|c| fields.get(c))
             .filter(|s| !s.is_empty())
-            .map(String::from)
+            .cloned()
             .unwrap_or_else(|| format!("{}:{line}", path.display()));
         results.push(Ok(LabelledDocument {
             id,
-            text: text.to_string(),
+            text: std::mem::take(&mut fields[text_col]),
             labels,
         }));
     }
     collect_results(results, options)
-}
-
-pub(crate) fn csv_error(path: &Path, e: csv::Error) -> Error {
-    let line = e.position().map_or(0, |p| p.line());
-    match e.into_kind() {
-        csv::ErrorKind::Io(io) => Error::io(path, io),
-        csv::ErrorKind::Utf8 { err, .. } => Error::data(
-            path,
-            line,
-            format!("not valid UTF-8 ({err}); re-save the CSV as UTF-8"),
-        ),
-        other => Error::data(path, line, format!("{other:?}")),
-    }
 }
 
 #[cfg(test)]

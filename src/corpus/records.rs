@@ -30,6 +30,9 @@ pub fn parse_json_record(line: &str) -> Result<JsonRecord, String> {
         }
     };
     let id = match map.get("id") {
+        // An empty id would make an output record nobody can find; it gets
+        // the FILE:LINE id of a record without one, as in CSV.
+        Some(Value::String(s)) if s.is_empty() => None,
         Some(Value::String(s)) => Some(s.clone()),
         Some(Value::Number(n)) => Some(n.to_string()),
         Some(Value::Null) | None => None,
@@ -67,6 +70,7 @@ pub fn parse_json_record(line: &str) -> Result<JsonRecord, String> {
 /// error record can still carry the id the user gave it.
 pub fn record_id(line: &str) -> Option<String> {
     match serde_json::from_str::<Value>(line).ok()?.get("id")? {
+        Value::String(s) if s.is_empty() => None,
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
         _ => None,
@@ -190,6 +194,14 @@ mod tests {
         assert!(parse_json_record("{oops")
             .unwrap_err()
             .contains("invalid JSON"));
+        // An empty id is no id: the record gets FILE:LINE instead.
+        assert_eq!(
+            parse_json_record(r#"{"id": "", "text": "x"}"#)
+                .expect("ok")
+                .id,
+            None
+        );
+        assert_eq!(record_id(r#"{"id": "", "text": 1}"#), None);
     }
 
     #[test]

@@ -327,27 +327,19 @@ impl TfidfVectorizer {
 
     /// The TF-IDF row of the terms `visit` passes to its sink.
     pub fn row_with(&self, visit: impl FnOnce(&mut dyn FnMut(&str))) -> Vec<(u32, f64)> {
-        let mut cols: Vec<u32> = Vec::new();
+        let mut counter = ColumnCounter::default();
         visit(&mut |term: &str| {
             if let Some(&col) = self.index.get(term) {
-                cols.push(col);
+                counter.push(col);
             }
         });
-        self.row_from_columns(cols)
+        self.row_from_counter(counter)
     }
 
-    /// The TF-IDF row of a document given the vocabulary column of each of
-    /// its terms (one entry per occurrence, any order).
-    pub fn row_from_columns(&self, mut cols: Vec<u32>) -> Vec<(u32, f64)> {
-        cols.sort_unstable();
-        let mut counts: Vec<(u32, u32)> = Vec::new();
-        for col in cols {
-            match counts.last_mut() {
-                Some((last, n)) if *last == col => *n += 1,
-                _ => counts.push((col, 1)),
-            }
-        }
-        self.weigh(counts)
+    /// The TF-IDF row of a document whose vocabulary columns were counted
+    /// by the caller.
+    pub fn row_from_counter(&self, counter: ColumnCounter) -> Vec<(u32, f64)> {
+        self.weigh(counter.finish())
     }
 
     /// Rows for many analysed documents, in parallel, in input order.
@@ -389,6 +381,31 @@ impl TfidfVectorizer {
     }
 }
 
+/// Counts a document's vocabulary columns in bounded memory: occurrences
+/// are buffered and folded into sorted (column, count) pairs every
+/// `PENDING_TERMS` terms, so a huge document costs memory in proportion to
+/// its distinct terms, not its length.
+#[derive(Debug, Default)]
+pub struct ColumnCounter {
+    pending: Vec<u32>,
+    counts: Vec<(u32, u32)>,
+}
+
+impl ColumnCounter {
+    pub fn push(&mut self, col: u32) {
+        self.pending.push(col);
+        if self.pending.len() >= PENDING_TERMS {
+            fold_counts(&mut self.counts, &mut self.pending);
+        }
+    }
+
+    /// Sorted (column, count) pairs.
+    pub fn finish(mut self) -> Vec<(u32, u32)> {
+        fold_counts(&mut self.counts, &mut self.pending);
+        self.counts
+    }
+}
+
 /// Sorted rows to a CSR matrix.
 pub(crate) fn assemble(rows: Vec<Vec<(u32, f64)>>, n_cols: usize) -> SparseMatrix {
     let nnz: usize = rows.iter().map(Vec::len).sum();
@@ -412,9 +429,72 @@ pub(crate) fn assemble(rows: Vec<Vec<(u32, f64)>>, n_cols: usize) -> SparseMatri
     }
 }
 
+/// Term occurrences buffered before they are counted. A document's
+/// occurrences (4 bytes each, about half the size of its text) are folded
+/// into per-term counts whenever this many are pending, so that a huge
+/// document does not hold them all at once; ordinary documents fold once.
+const PENDING_TERMS: usize = 1 << 20;
+
+/// Adds the occurrences in `cols` to `counts` (sorted by column, one entry
+/// per column) and empties `cols`.
+fn fold_counts(counts: &mut Vec<(u32, u32)>, cols: &mut Vec<u32>) {
+    cols.sort_unstable();
+    let mut fresh: Vec<(u32, u32)> = Vec::new();
+    for &col in cols.iter() {
+        match fresh.last_mut() {
+            Some((last, n)) if *last == col => *n = n.saturating_add(1),
+            _ => fresh.push((col, 1)),
+        }
+    }
+    cols.clear();
+    if counts.is_empty() {
+        *counts = fresh;
+        return;
+    }
+    let mut merged = Vec::with_capacity(counts.len() + fresh.len());
+    let (mut a, mut b) = (counts.iter().peekable(), fresh.iter().peekable());
+    loop {
+        let next = match (a.peek(), b.peek()) {
+            (Some(&&(ca, na)), Some(&&(cb, nb))) => match ca.cmp(&cb) {
+                std::cmp::Ordering::Less => a.next().map(|_| (ca, na)),
+                std::cmp::Ordering::Greater => b.next().map(|_| (cb, nb)),
+                std::cmp::Ordering::Equal => {
+                    a.next();
+                    b.next().map(|_| (ca, na.saturating_add(nb)))
+                }
+            },
+            (Some(_), None) => a.next().copied(),
+            (None, Some(_)) => b.next().copied(),
+            (None, None) => None,
+        };
+        match next {
+            Some(entry) => merged.push(entry),
+            None => break,
+        }
+    }
+    *counts = merged;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_folded_in_pieces_equal_counts_folded_at_once() {
+        let cols: Vec<u32> = (0..10_000u32).map(|i| (i * 7919) % 37).collect();
+        let (mut once, mut all) = (Vec::new(), cols.clone());
+        fold_counts(&mut once, &mut all);
+        let mut pieces = Vec::new();
+        for chunk in cols.chunks(333) {
+            fold_counts(&mut pieces, &mut chunk.to_vec());
+        }
+        assert_eq!(once, pieces);
+        assert_eq!(
+            once.iter().map(|&(_, n)| n as usize).sum::<usize>(),
+            cols.len()
+        );
+        assert!(once.windows(2).all(|w| w[0].0 < w[1].0));
+    }
 
     fn docs(texts: &[&str]) -> Vec<Vec<String>> {
         texts

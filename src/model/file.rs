@@ -221,36 +221,61 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Classifier> {
             header.thresholds
         )));
     }
-    // Each term takes at least 4 bytes: reject impossible sizes before
-    // allocating for them.
-    if d.saturating_mul(4) > r.bytes.len() {
-        return Err(bad(format!(
-            "claims {d} terms but the file is too short for them"
+    // The arrays after the vocabulary have sizes fixed by the header; the
+    // vocabulary fills exactly the bytes between the header and them. With
+    // the checksum already verified, any mismatch here means the header's
+    // shapes (n_features, labels) disagree with the data written after it.
+    let shapes = |detail: String| {
+        bad(format!(
+            "inconsistent shapes: the header declares {d} features (n_features) and {k} labels, \
+             but {detail}"
+        ))
+    };
+    let numbers = d
+        .checked_mul(k)
+        .and_then(|dk| dk.checked_add(d))
+        .and_then(|n| n.checked_add(k))
+        .and_then(|n| n.checked_mul(8))
+        .ok_or_else(|| shapes("those sizes overflow".into()))?;
+    let after_header = r.bytes.len() - r.pos;
+    // Each term takes at least its 4-byte length.
+    let least = d.checked_mul(4).and_then(|v| v.checked_add(numbers));
+    if least.is_none_or(|least| least > after_header) {
+        return Err(shapes(format!(
+            "only {after_header} bytes follow the header, too few for them"
         )));
     }
+    let vocabulary_end = r.bytes.len() - numbers;
+    let mut terms = Reader {
+        bytes: &r.bytes[..vocabulary_end],
+        pos: r.pos,
+        path,
+    };
     let mut vocabulary = Vec::with_capacity(d);
     for i in 0..d {
-        let len = r.u32("vocabulary")? as usize;
-        let raw = r.take(len, "vocabulary")?;
-        let term = std::str::from_utf8(raw)
+        let term = (|| {
+            let len = terms.u32("vocabulary").ok()? as usize;
+            terms.take(len, "vocabulary").ok()
+        })()
+        .ok_or_else(|| shapes(format!("the vocabulary ends after {i} terms")))?;
+        let term = std::str::from_utf8(term)
             .map_err(|_| bad(format!("vocabulary term {i} is not UTF-8")))?;
         vocabulary.push(term.to_owned());
     }
+    if terms.pos != vocabulary_end {
+        return Err(shapes(format!(
+            "{} bytes are left between the vocabulary and the weights",
+            vocabulary_end - terms.pos
+        )));
+    }
+    r.pos = vocabulary_end;
     let idf = r.f64s(d, "idf")?;
     if idf.iter().any(|&v| v < 1.0) {
         return Err(bad("idf values must be at least 1".into()));
     }
-    let weight_count = d
-        .checked_mul(k)
-        .ok_or_else(|| bad("weight matrix size overflows".into()))?;
-    let weights = r.f64s(weight_count, "weights")?;
+    let weights = r.f64s(d * k, "weights")?;
     let intercepts = r.f64s(k, "intercepts")?;
-    if r.pos != r.bytes.len() {
-        return Err(bad(format!(
-            "{} unexpected bytes after the intercepts",
-            r.bytes.len() - r.pos
-        )));
-    }
+    debug_assert_eq!(r.pos, r.bytes.len());
     let analyzer = header
         .params
         .check()

@@ -17,7 +17,7 @@ pub use logistic::{sigmoid, Convergence, Objective};
 
 use crate::corpus::LabelledDocument;
 use crate::eval::{evaluate, Report};
-use crate::features::{SparseMatrix, TfidfParams, TfidfVectorizer};
+use crate::features::{ColumnCounter, SparseMatrix, TfidfParams, TfidfVectorizer};
 use crate::text::{Analyzer, AnalyzerParams, Language, Piece};
 use crate::{Error, Result};
 use compact_str::CompactString;
@@ -532,7 +532,7 @@ impl Classifier {
             )
         });
         let mut cache = cache.borrow_mut();
-        let mut columns: Vec<u32> = Vec::new();
+        let mut columns = ColumnCounter::default();
         self.analyzer.for_each_piece(text, |piece| match piece {
             Piece::Term(term) => {
                 if let Some(col) = self.vectorizer.term_index(term) {
@@ -561,7 +561,7 @@ impl Classifier {
                 }
             }
         });
-        self.vectorizer.row_from_columns(columns)
+        self.vectorizer.row_from_counter(columns)
     }
 
     /// TF-IDF matrix of many texts, analysed in parallel.

@@ -170,7 +170,13 @@ fn extract_structured(kind: Sniffed, bytes: &[u8]) -> Result<Extracted, String> 
 /// The process still exits normally when the command is done.
 pub fn extract_with_limit(bytes: Vec<u8>, limit: Duration) -> Result<Extracted, String> {
     match sniff(&bytes) {
-        Sniffed::Text | Sniffed::Ole2 => extract(&bytes),
+        // Plain text, the common and possibly largest case, is decoded
+        // from the bytes it owns, without a copy.
+        Sniffed::Text => text::extract_text_owned(bytes).map(|text| Extracted {
+            text,
+            format: DocumentFormat::Text,
+        }),
+        Sniffed::Ole2 => extract(&bytes),
         _ => run_with_limit(limit, move || extract(&bytes)),
     }
 }
