@@ -286,6 +286,9 @@ impl Analyzer {
         }
         match self.stemmer.as_ref().and_then(|s| s.stemmer(language)) {
             Some(stemmer) => match stemmer.stem(word) {
+                // Nothing left (an Arabic diacritic on its own): no term,
+                // as in the token path (`StemFilter`).
+                std::borrow::Cow::Owned(stem) if stem.is_empty() => WordTerm::Stop,
                 std::borrow::Cow::Owned(stem) if stem != word => WordTerm::Stem(stem.into()),
                 _ => WordTerm::Keep,
             },
@@ -393,6 +396,38 @@ mod tests {
         .check()
         .expect("valid");
         assert_eq!(a.terms("the ports"), ["the", "ports", "the ports"]);
+    }
+
+    /// The input the `analyzer` fuzz target crashed on (its artifact
+    /// `crash-f7e0e96e...`): decoded as Windows-1256 it starts with U+0652
+    /// (Arabic sukun) on its own, a word the Arabic stemmer reduces to
+    /// nothing. It used to give an empty term, and n-grams glued to it.
+    #[test]
+    fn words_stemmed_to_nothing_give_no_term() {
+        let bytes = b"\xfa\xff\xff\xff\xff\xff\xff\x162minar o nCyFestiv:l rerspaculc";
+        let text = crate::corpus::decode::decode(bytes).expect("text");
+        assert!(text.starts_with('\u{652}'), "{text:?}");
+        for ngrams in [1, 3] {
+            let a = AnalyzerParams {
+                ngrams,
+                ..AnalyzerParams::default()
+            }
+            .check()
+            .expect("valid");
+            let terms = a.terms(&text);
+            let tokens: Vec<String> = a
+                .analyze(&text)
+                .tokens
+                .into_iter()
+                .map(|t| t.text)
+                .collect();
+            assert_eq!(terms, tokens);
+            assert!(!terms.is_empty());
+            assert!(
+                terms.iter().all(|t| !t.is_empty() && !t.starts_with(' ')),
+                "{terms:?}"
+            );
+        }
     }
 
     #[test]

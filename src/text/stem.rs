@@ -59,6 +59,10 @@ impl TokenFilter for StemFilter {
                 token.text = stem;
             }
         }
+        // A word made only of what the stemmer strips (an Arabic diacritic
+        // on its own) leaves nothing: an empty term would be counted,
+        // stored in the vocabulary and glued into n-grams.
+        tokens.retain(|t| !(t.kind == TokenKind::Word && t.text.is_empty()));
         tokens
     }
 }
@@ -72,6 +76,19 @@ mod tests {
         let mut t = Token::new(text, TokenKind::Word, Script::Latin);
         t.language = language;
         t
+    }
+
+    /// Found by the `analyzer` fuzz target: U+0652 (Arabic sukun) alone is a
+    /// word to the segmenter, and the Arabic stemmer strips all of it.
+    #[test]
+    fn words_stemmed_to_nothing_are_dropped() {
+        let f = StemFilter::default();
+        let out = f.apply(vec![
+            word("\u{652}", Some(Language::Ar)),
+            word("ports", Some(Language::En)),
+        ]);
+        let texts: Vec<&str> = out.iter().map(|t| t.text.as_str()).collect();
+        assert_eq!(texts, ["port"]);
     }
 
     #[test]
