@@ -1,6 +1,6 @@
 use super::{open_model, progress, ModelArg, EXIT_OK};
 use crate::corpus::{read_labelled_paths, LabelledDocument, ReadOptions, DEFAULT_MAX_DOC_BYTES};
-use crate::eval::{evaluate, Report};
+use crate::eval::{evaluate, label_indices, Report};
 use crate::model::Classifier;
 use rayon::prelude::*;
 use serde::ser::{SerializeMap, Serializer};
@@ -45,20 +45,10 @@ pub(crate) fn score_documents(model: &Classifier, docs: &[LabelledDocument]) -> 
     let mut unknown = BTreeMap::new();
     let mut truth = Vec::with_capacity(docs.len());
     for doc in docs {
-        let mut set = Vec::new();
-        for l in &doc.labels {
-            let idx = match labels.iter().position(|x| x == l) {
-                Some(i) => i,
-                None => {
-                    labels.push(l.clone());
-                    labels.len() - 1
-                }
-            };
+        let set = label_indices(&mut labels, &doc.labels);
+        for &idx in &set {
             if idx >= model.labels().len() {
-                *unknown.entry(l.clone()).or_insert(0) += 1;
-            }
-            if !set.contains(&idx) {
-                set.push(idx);
+                *unknown.entry(labels[idx].clone()).or_insert(0) += 1;
             }
         }
         truth.push(set);

@@ -4,7 +4,7 @@
 //! its model.
 
 use super::folds::stratified_folds;
-use super::metrics::{evaluate, Report};
+use super::metrics::{evaluate, label_indices, Report};
 use crate::corpus::LabelledDocument;
 use crate::model::{Classifier, ClassifierParams};
 use crate::{Error, Result};
@@ -62,13 +62,10 @@ pub fn cross_validate(
             docs.len()
         )));
     }
-    let mut labels: Vec<String> = docs.iter().flat_map(|d| d.labels.iter().cloned()).collect();
-    labels.sort();
-    labels.dedup();
-    let index = |l: &str| labels.iter().position(|x| x == l).unwrap_or(0);
+    let mut labels = crate::model::label_set(docs);
     let sets: Vec<Vec<usize>> = docs
         .iter()
-        .map(|d| d.labels.iter().map(|l| index(l)).collect())
+        .map(|d| label_indices(&mut labels, &d.labels))
         .collect();
     let multi = params.multi_label || sets.iter().any(|s| s.len() != 1);
     let mut params = params.clone();
@@ -91,19 +88,7 @@ pub fn cross_validate(
             let mut names = model.labels().to_vec();
             let truth: Vec<Vec<usize>> = test
                 .iter()
-                .map(|&i| {
-                    docs[i]
-                        .labels
-                        .iter()
-                        .map(|l| match names.iter().position(|x| x == l) {
-                            Some(p) => p,
-                            None => {
-                                names.push(l.clone());
-                                names.len() - 1
-                            }
-                        })
-                        .collect()
-                })
+                .map(|&i| label_indices(&mut names, &docs[i].labels))
                 .collect();
             let predicted: Vec<Vec<usize>> = test
                 .iter()

@@ -26,6 +26,26 @@ pub struct Report {
     pub confusion: Option<Vec<Vec<usize>>>,
 }
 
+/// Positions of `labels` in `names`, appending the names not there yet, so
+/// true labels a model does not know get indices past its own (they can
+/// only be missed). A label listed twice counts once.
+pub fn label_indices(names: &mut Vec<String>, labels: &[String]) -> Vec<usize> {
+    let mut set = Vec::with_capacity(labels.len());
+    for label in labels {
+        let idx = match names.iter().position(|x| x == label) {
+            Some(i) => i,
+            None => {
+                names.push(label.clone());
+                names.len() - 1
+            }
+        };
+        if !set.contains(&idx) {
+            set.push(idx);
+        }
+    }
+    set
+}
+
 fn ratio(a: usize, b: usize) -> f64 {
     if b == 0 {
         0.0

@@ -6,4 +6,4 @@ pub mod metrics;
 
 pub use cv::{cross_validate, CvReport, Stat};
 pub use folds::stratified_folds;
-pub use metrics::{evaluate, LabelMetrics, Report};
+pub use metrics::{evaluate, label_indices, LabelMetrics, Report};

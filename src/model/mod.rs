@@ -16,7 +16,7 @@ pub use linfa_solver::DEFAULT_MAX_DENSE_BYTES;
 pub use logistic::{sigmoid, Convergence, Objective};
 
 use crate::corpus::LabelledDocument;
-use crate::eval::{evaluate, Report};
+use crate::eval::{evaluate, label_indices, Report};
 use crate::features::{ColumnCounter, SparseMatrix, TfidfParams, TfidfVectorizer};
 use crate::text::{Analyzer, AnalyzerParams, Language, Piece};
 use crate::{Error, Result};
@@ -220,7 +220,7 @@ pub struct Prediction {
 
 /// Labels in a stable order: sorted, so that the same data in any order
 /// gives the same model.
-fn label_set(docs: &[LabelledDocument]) -> Vec<String> {
+pub fn label_set(docs: &[LabelledDocument]) -> Vec<String> {
     let mut labels: Vec<String> = docs.iter().flat_map(|d| d.labels.iter().cloned()).collect();
     labels.sort();
     labels.dedup();
@@ -377,19 +377,11 @@ impl Classifier {
             }
             _ => {}
         }
-        let index: BTreeMap<&str, usize> = labels
-            .iter()
-            .enumerate()
-            .map(|(i, l)| (l.as_str(), i))
-            .collect();
+        // `labels` already holds every label, so nothing is appended.
+        let mut names = labels.clone();
         let label_sets: Vec<Vec<usize>> = docs
             .iter()
-            .map(|d| {
-                let mut set: Vec<usize> = d.labels.iter().map(|l| index[l.as_str()]).collect();
-                set.sort_unstable();
-                set.dedup();
-                set
-            })
+            .map(|d| label_indices(&mut names, &d.labels))
             .collect();
         let mut per_label: BTreeMap<String, usize> = BTreeMap::new();
         for set in &label_sets {
