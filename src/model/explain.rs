@@ -54,8 +54,7 @@ impl Classifier {
     /// terms of each assigned label (or of the best-scoring label when none
     /// is assigned) occur.
     pub fn explain(&self, text: &str, top: usize) -> Explanation {
-        let language = self.analyzer().detect_language(text);
-        let row = self.transform_one(text);
+        let (language, row) = self.analyze_row(text);
         let scores = self.predict_proba_row(&row);
         let assigned = self.decide(&scores);
         let vocabulary = self.vectorizer().vocabulary();

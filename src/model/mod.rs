@@ -515,6 +515,11 @@ impl Classifier {
 
     /// TF-IDF row of one text, as sorted (column, value) pairs.
     pub fn transform_one(&self, text: &str) -> Vec<(u32, f64)> {
+        self.analyze_row(text).1
+    }
+
+    /// The document's language and its TF-IDF row, from one analysis pass.
+    pub fn analyze_row(&self, text: &str) -> (Language, Vec<(u32, f64)>) {
         let cache = self.columns.get_or(|| {
             RefCell::new(
                 Language::ALL
@@ -525,7 +530,7 @@ impl Classifier {
         });
         let mut cache = cache.borrow_mut();
         let mut columns = ColumnCounter::default();
-        self.analyzer.for_each_piece(text, |piece| match piece {
+        let language = self.analyzer.for_each_piece(text, |piece| match piece {
             Piece::Term(term) => {
                 if let Some(col) = self.vectorizer.term_index(term) {
                     columns.push(col as u32);
@@ -553,7 +558,7 @@ impl Classifier {
                 }
             }
         });
-        self.vectorizer.row_from_counter(columns)
+        (language, self.vectorizer.row_from_counter(columns))
     }
 
     /// TF-IDF matrix of many texts, analysed in parallel.
