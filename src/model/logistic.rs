@@ -222,6 +222,24 @@ fn sigmoid_residual(z: &[f64], y: &[f64], weight: &[f64], res: &mut [f64]) -> f6
     loss
 }
 
+/// Log-odds of each of the `intercepts.len()` outputs for one sparse row,
+/// with feature-major `weights` (`weights[j * k + c]`).
+pub(crate) fn linear_scores(
+    weights: &[f64],
+    intercepts: &[f64],
+    row: impl IntoIterator<Item = (usize, f64)>,
+) -> Vec<f64> {
+    let k = intercepts.len();
+    let mut z = intercepts.to_vec();
+    for (j, v) in row {
+        let w = &weights[j * k..j * k + k];
+        for c in 0..k {
+            z[c] += v * w[c];
+        }
+    }
+    z
+}
+
 pub fn sigmoid(z: f64) -> f64 {
     if z >= 0.0 {
         1.0 / (1.0 + (-z).exp())

@@ -571,14 +571,11 @@ impl Classifier {
 
     /// Label probabilities of one TF-IDF row.
     pub fn predict_proba_row(&self, row: &[(u32, f64)]) -> Vec<f64> {
-        let k = self.labels.len();
-        let mut z = self.intercepts.clone();
-        for &(j, v) in row {
-            let w = &self.weights[j as usize * k..j as usize * k + k];
-            for c in 0..k {
-                z[c] += v * w[c];
-            }
-        }
+        let z = logistic::linear_scores(
+            &self.weights,
+            &self.intercepts,
+            row.iter().map(|&(j, v)| (j as usize, v)),
+        );
         match self.objective {
             Objective::OneVsRest => z.into_iter().map(sigmoid).collect(),
             Objective::Multinomial => {

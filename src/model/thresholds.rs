@@ -34,14 +34,11 @@ pub(crate) fn tune(
         let sets: Vec<Vec<usize>> = train.iter().map(|&i| label_sets[i].clone()).collect();
         let (w, b, _) = fit_linear(params, &x_train, &sets, k, Objective::OneVsRest)?;
         for &i in &test {
-            let mut z = b.clone();
-            if let Some(row) = x.outer_view(i) {
-                for (j, &v) in row.iter() {
-                    for c in 0..k {
-                        z[c] += v * w[j * k + c];
-                    }
-                }
-            }
+            let row: Vec<(usize, f64)> = x
+                .outer_view(i)
+                .map(|r| r.iter().map(|(j, &v)| (j, v)).collect())
+                .unwrap_or_default();
+            let z = super::logistic::linear_scores(&w, &b, row);
             scores[i] = z.into_iter().map(super::sigmoid).collect();
         }
     }
