@@ -120,3 +120,20 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// The classifier's cached word-to-column path gives exactly the row of
+    /// the plain analysis + vectorizer path.
+    #[test]
+    fn classifier_rows_equal_vectorizer_rows(text in mixed_text()) {
+        let model = docclass::model::default_model().expect("model");
+        let reference = model.vectorizer().row_with(|sink| {
+            model.analyzer().for_each_term(&text, sink);
+        });
+        // Twice: the second call is served from the cache.
+        prop_assert_eq!(model.transform_one(&text), reference.clone());
+        prop_assert_eq!(model.transform_one(&text), reference);
+    }
+}

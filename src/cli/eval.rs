@@ -18,6 +18,10 @@ pub struct EvalArgs {
     /// One JSON object on stdout instead of tables.
     #[arg(long)]
     json: bool,
+    /// Also write a self-contained HTML report (metrics, confusion, PR
+    /// curves, worst errors with explanations) to this file.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
     /// Skip invalid records (with a warning) instead of stopping at the first.
     #[arg(long)]
     skip_invalid: bool,
@@ -32,6 +36,7 @@ pub(crate) struct Scored {
     pub labels: Vec<String>,
     pub truth: Vec<Vec<usize>>,
     pub predicted: Vec<Vec<usize>>,
+    pub scores: Vec<Vec<f64>>,
     pub unknown: BTreeMap<String, usize>,
 }
 
@@ -73,6 +78,7 @@ pub(crate) fn score_documents(model: &Classifier, docs: &[LabelledDocument]) -> 
         labels,
         truth,
         predicted,
+        scores,
         unknown,
     }
 }
@@ -103,6 +109,23 @@ pub fn run(args: EvalArgs) -> anyhow::Result<i32> {
         &scored.predicted,
         !model.is_multi_label(),
     );
+    if let Some(path) = &args.html {
+        let model_name = args.model.name();
+        let data_name: Vec<String> = args.data.iter().map(|p| p.display().to_string()).collect();
+        let html = super::report::render(&super::report::ReportInput {
+            model: &model,
+            model_name: &model_name,
+            data_name: &data_name.join(", "),
+            report: &report,
+            labels: &scored.labels,
+            docs: &data.documents,
+            truth: &scored.truth,
+            predicted: &scored.predicted,
+            scores: &scored.scores,
+        });
+        crate::io::write_atomic(path, |w| w.write_all(html.as_bytes()))?;
+        eprintln!("docclass: wrote {}", path.display());
+    }
     if args.json {
         let json = JsonReport {
             report: &report,

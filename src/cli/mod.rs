@@ -3,13 +3,18 @@
 //! failed, 2 nothing done (bad arguments, unreadable input or model), 128 +
 //! the signal number when interrupted (130 for Ctrl-C).
 
+mod batch;
 mod classify;
 mod cv;
 mod eval;
+mod explain;
 mod extract;
+mod inspect;
 mod output;
 mod progress;
+mod report;
 mod stats;
+mod suggest;
 mod tokenize;
 mod train;
 
@@ -48,6 +53,12 @@ enum Command {
     Eval(eval::EvalArgs),
     /// Cross-validate model settings on labelled documents.
     Cv(cv::CvArgs),
+    /// Show why documents got their scores: term contributions and evidence.
+    Explain(explain::ExplainArgs),
+    /// Show a model card: labels, settings, training data, metrics, top terms.
+    Inspect(inspect::InspectArgs),
+    /// Rank unlabelled documents by how much labelling them would teach the model.
+    Suggest(suggest::SuggestArgs),
     /// Count labelled documents by language and label (Markdown tables).
     Stats(stats::StatsArgs),
     /// Show the terms the model sees in a document.
@@ -68,6 +79,9 @@ pub fn run() -> i32 {
         Command::Classify(args) => classify::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Cv(args) => cv::run(args),
+        Command::Explain(args) => explain::run(args),
+        Command::Inspect(args) => inspect::run(args),
+        Command::Suggest(args) => suggest::run(args),
         Command::Stats(args) => stats::run(args),
         Command::Tokenize(args) => tokenize::run(args),
         Command::Extract(args) => extract::run(args),
@@ -140,7 +154,7 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
             .downcast_ref::<std::io::Error>()
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
             || cause.downcast_ref::<crate::Error>().is_some_and(|de| {
-                matches!(de, crate::Error::Io { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
+                matches!(de, crate::Error::Io { cause, .. } if cause.kind() == std::io::ErrorKind::BrokenPipe)
             })
     })
 }
@@ -159,4 +173,14 @@ pub(crate) struct ModelArg {
     /// Model file from `docclass train`; the embedded default model if absent.
     #[arg(long, short = 'm', value_name = "MODEL")]
     pub model: Option<PathBuf>,
+}
+
+impl ModelArg {
+    /// How to name the model in reports and messages.
+    pub fn name(&self) -> String {
+        self.model.as_ref().map_or_else(
+            || crate::model::DEFAULT_MODEL_NAME.to_string(),
+            |p| p.display().to_string(),
+        )
+    }
 }

@@ -2,9 +2,9 @@
 //! zero denominator counts as 0; macro averages weigh every label equally;
 //! micro averages pool all label decisions.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LabelMetrics {
     pub precision: f64,
     pub recall: f64,
@@ -12,7 +12,7 @@ pub struct LabelMetrics {
     pub support: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     pub n: usize,
     /// Single-label: share of documents whose label is right. Multi-label:

@@ -7,7 +7,7 @@
 
 mod tfidf;
 
-pub use tfidf::{DocFrequency, TermSource, TfidfParams, TfidfVectorizer};
+pub use tfidf::{ColumnCounter, DocFrequency, TermSource, TfidfParams, TfidfVectorizer};
 
 /// Sparse matrix type of the whole pipeline: compressed sparse rows, one row
 /// per document, one column per vocabulary term.

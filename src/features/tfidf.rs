@@ -327,18 +327,19 @@ impl TfidfVectorizer {
 
     /// The TF-IDF row of the terms `visit` passes to its sink.
     pub fn row_with(&self, visit: impl FnOnce(&mut dyn FnMut(&str))) -> Vec<(u32, f64)> {
-        let mut cols: Vec<u32> = Vec::new();
-        let mut counts: Vec<(u32, u32)> = Vec::new();
+        let mut counter = ColumnCounter::default();
         visit(&mut |term: &str| {
             if let Some(&col) = self.index.get(term) {
-                cols.push(col);
-                if cols.len() >= PENDING_TERMS {
-                    fold_counts(&mut counts, &mut cols);
-                }
+                counter.push(col);
             }
         });
-        fold_counts(&mut counts, &mut cols);
-        self.weigh(counts)
+        self.row_from_counter(counter)
+    }
+
+    /// The TF-IDF row of a document whose vocabulary columns were counted
+    /// by the caller.
+    pub fn row_from_counter(&self, counter: ColumnCounter) -> Vec<(u32, f64)> {
+        self.weigh(counter.finish())
     }
 
     /// Rows for many analysed documents, in parallel, in input order.
@@ -377,6 +378,31 @@ impl TfidfVectorizer {
             }
         }
         row
+    }
+}
+
+/// Counts a document's vocabulary columns in bounded memory: occurrences
+/// are buffered and folded into sorted (column, count) pairs every
+/// `PENDING_TERMS` terms, so a huge document costs memory in proportion to
+/// its distinct terms, not its length.
+#[derive(Debug, Default)]
+pub struct ColumnCounter {
+    pending: Vec<u32>,
+    counts: Vec<(u32, u32)>,
+}
+
+impl ColumnCounter {
+    pub fn push(&mut self, col: u32) {
+        self.pending.push(col);
+        if self.pending.len() >= PENDING_TERMS {
+            fold_counts(&mut self.counts, &mut self.pending);
+        }
+    }
+
+    /// Sorted (column, count) pairs.
+    pub fn finish(mut self) -> Vec<(u32, u32)> {
+        fold_counts(&mut self.counts, &mut self.pending);
+        self.counts
     }
 }
 

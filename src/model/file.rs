@@ -292,5 +292,6 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Classifier> {
         intercepts,
         thresholds: header.thresholds,
         summary: header.training,
+        columns: Default::default(),
     })
 }

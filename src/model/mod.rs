@@ -1,12 +1,14 @@
 //! The classifier: analysis, vectorizer and logistic regression in one value
 //! that can be trained, saved, loaded and applied.
 
+pub mod explain;
 pub mod file;
 mod linfa_solver;
 pub mod logistic;
 mod parvec;
 mod thresholds;
 
+pub use explain::{Contribution, Evidence, Explanation, LabelExplanation};
 pub use file::{
     default_model, load_model, save_model, DEFAULT_MODEL_BYTES, DEFAULT_MODEL_NAME, FORMAT_VERSION,
 };
@@ -14,16 +16,20 @@ pub use linfa_solver::DEFAULT_MAX_DENSE_BYTES;
 pub use logistic::{sigmoid, Convergence, Objective};
 
 use crate::corpus::LabelledDocument;
-use crate::features::{SparseMatrix, TfidfParams, TfidfVectorizer};
-use crate::text::{Analyzer, AnalyzerParams, Language};
+use crate::eval::{evaluate, Report};
+use crate::features::{ColumnCounter, SparseMatrix, TfidfParams, TfidfVectorizer};
+use crate::text::{Analyzer, AnalyzerParams, Language, Piece};
 use crate::{Error, Result};
+use compact_str::CompactString;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use thread_local::ThreadLocal;
 
 /// Which optimiser fits the weights.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -169,7 +175,21 @@ pub struct TrainingSummary {
     pub unlabelled_documents: usize,
     pub convergence: Convergence,
     pub warnings: Vec<String>,
+    /// Metrics of the model on its own training documents: optimistic,
+    /// useful to spot a model that cannot even fit its data.
+    pub training_metrics: Option<Report>,
+    /// Metrics of out-of-fold predictions from threshold tuning (when
+    /// thresholds were tuned): an honest estimate of accuracy on new data.
+    pub cross_validated_metrics: Option<Report>,
 }
+
+/// Per thread: each raw word's vocabulary column (or `None` for a stop word
+/// or a term outside the vocabulary), per language. One lookup per word
+/// replaces the stem cache's lookup plus the vocabulary's when classifying.
+type ColumnCache = RefCell<Vec<hashbrown::HashMap<CompactString, Option<u32>>>>;
+
+/// Entries per language before a column cache is emptied.
+const COLUMN_CACHE_LIMIT: usize = 200_000;
 
 /// A trained classifier.
 pub struct Classifier {
@@ -183,7 +203,11 @@ pub struct Classifier {
     intercepts: Vec<f64>,
     thresholds: Vec<f64>,
     summary: TrainingSummary,
+    columns: ThreadLocal<ColumnCache>,
 }
+
+/// A vocabulary term and its weight for one label.
+pub type WeightedTerm = (String, f64);
 
 /// One document's result.
 #[derive(Debug, Clone, PartialEq)]
@@ -413,12 +437,15 @@ impl Classifier {
             ));
         }
 
+        let mut out_of_fold = None;
         let thresholds = match (objective, params.thresholds) {
             (Objective::Multinomial, _) => vec![0.5; k],
             (Objective::OneVsRest, ThresholdMode::Fixed(t)) => vec![t; k],
             (Objective::OneVsRest, ThresholdMode::Tuned { folds }) => {
                 progress("tuning thresholds");
-                thresholds::tune(&params, &x, &label_sets, k, folds)?
+                let (thresholds, scores) = thresholds::tune(&params, &x, &label_sets, k, folds)?;
+                out_of_fold = Some(scores);
+                thresholds
             }
         };
 
@@ -431,8 +458,10 @@ impl Classifier {
             unlabelled_documents: label_sets.iter().filter(|s| s.is_empty()).count(),
             convergence,
             warnings,
+            training_metrics: None,
+            cross_validated_metrics: None,
         };
-        Ok(Classifier {
+        let mut model = Classifier {
             params,
             analyzer,
             vectorizer,
@@ -442,7 +471,22 @@ impl Classifier {
             intercepts,
             thresholds,
             summary,
-        })
+            columns: ThreadLocal::new(),
+        };
+        let single = objective == Objective::Multinomial;
+        let fitted: Vec<Vec<usize>> = model
+            .predict_proba_matrix(&x)
+            .iter()
+            .map(|s| model.decide(s))
+            .collect();
+        model.summary.training_metrics =
+            Some(evaluate(&model.labels, &label_sets, &fitted, single));
+        if let Some(scores) = out_of_fold {
+            let predicted: Vec<Vec<usize>> = scores.iter().map(|s| model.decide(s)).collect();
+            model.summary.cross_validated_metrics =
+                Some(evaluate(&model.labels, &label_sets, &predicted, single));
+        }
+        Ok(model)
     }
 
     pub fn params(&self) -> &ClassifierParams {
@@ -479,9 +523,45 @@ impl Classifier {
 
     /// TF-IDF row of one text, as sorted (column, value) pairs.
     pub fn transform_one(&self, text: &str) -> Vec<(u32, f64)> {
-        self.vectorizer.row_with(|sink| {
-            self.analyzer.for_each_term(text, sink);
-        })
+        let cache = self.columns.get_or(|| {
+            RefCell::new(
+                Language::ALL
+                    .iter()
+                    .map(|_| hashbrown::HashMap::new())
+                    .collect(),
+            )
+        });
+        let mut cache = cache.borrow_mut();
+        let mut columns = ColumnCounter::default();
+        self.analyzer.for_each_piece(text, |piece| match piece {
+            Piece::Term(term) => {
+                if let Some(col) = self.vectorizer.term_index(term) {
+                    columns.push(col as u32);
+                }
+            }
+            Piece::Word(word, lang) => {
+                let map = &mut cache[lang.index()];
+                let col = match map.get(word) {
+                    Some(col) => *col,
+                    None => {
+                        let col = self
+                            .analyzer
+                            .resolve_word(word, lang)
+                            .and_then(|term| self.vectorizer.term_index(&term))
+                            .map(|c| c as u32);
+                        if map.len() >= COLUMN_CACHE_LIMIT {
+                            map.clear();
+                        }
+                        map.insert(CompactString::new(word), col);
+                        col
+                    }
+                };
+                if let Some(col) = col {
+                    columns.push(col);
+                }
+            }
+        });
+        self.vectorizer.row_from_counter(columns)
     }
 
     /// TF-IDF matrix of many texts, analysed in parallel.
@@ -559,6 +639,55 @@ impl Classifier {
                 .map(|(i, _)| i)
                 .collect(),
         }
+    }
+
+    /// How unsure the model is about a document, from 0 (sure) to 1 (on a
+    /// decision boundary): for multi-label models, the label whose score is
+    /// closest to its threshold, relative to the room on that side; for
+    /// single-label models, one minus the margin between the two most
+    /// probable classes. Ranking unlabelled documents by it picks those whose
+    /// labels would teach the model most (uncertainty sampling).
+    pub fn uncertainty(&self, scores: &[f64]) -> f64 {
+        match self.objective {
+            Objective::OneVsRest => scores
+                .iter()
+                .zip(&self.thresholds)
+                .map(|(&s, &t)| {
+                    let room = if s >= t { 1.0 - t } else { t };
+                    1.0 - ((s - t).abs() / room.max(1e-12)).min(1.0)
+                })
+                .fold(0.0, f64::max),
+            Objective::Multinomial => {
+                let mut sorted = scores.to_vec();
+                sorted.sort_by(|a, b| b.total_cmp(a));
+                let margin =
+                    sorted.first().copied().unwrap_or(1.0) - sorted.get(1).copied().unwrap_or(0.0);
+                1.0 - margin
+            }
+        }
+    }
+
+    /// The `n` terms with the largest and the smallest weights for label `c`.
+    pub fn top_terms(&self, c: usize, n: usize) -> (Vec<WeightedTerm>, Vec<WeightedTerm>) {
+        let mut terms: Vec<(usize, f64)> = (0..self.vectorizer.n_features())
+            .map(|j| (j, self.weight(j, c)))
+            .collect();
+        terms.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let name = |&(j, w): &(usize, f64)| (self.vectorizer.vocabulary()[j].clone(), w);
+        let positive = terms
+            .iter()
+            .filter(|t| t.1 > 0.0)
+            .take(n)
+            .map(name)
+            .collect();
+        let negative = terms
+            .iter()
+            .rev()
+            .filter(|t| t.1 < 0.0)
+            .take(n)
+            .map(name)
+            .collect();
+        (positive, negative)
     }
 
     pub fn predict_text(&self, text: &str) -> Prediction {

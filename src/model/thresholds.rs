@@ -12,14 +12,15 @@ fn grid() -> impl Iterator<Item = f64> {
 }
 
 /// For each label, the threshold maximising F1 of out-of-fold predictions;
-/// ties go to the threshold nearest 0.5.
+/// ties go to the threshold nearest 0.5. Also returns the out-of-fold
+/// probabilities, from which honest metrics are stored in the model.
 pub(crate) fn tune(
     params: &ClassifierParams,
     x: &SparseMatrix,
     label_sets: &[Vec<usize>],
     k: usize,
     folds: usize,
-) -> Result<Vec<f64>> {
+) -> Result<(Vec<f64>, Vec<Vec<f64>>)> {
     let n = label_sets.len();
     let fold_of = stratified_folds(label_sets, k, folds.min(n.max(2)), params.seed);
     let mut scores = vec![vec![0.0; k]; n];
@@ -44,7 +45,7 @@ pub(crate) fn tune(
             scores[i] = z.into_iter().map(super::sigmoid).collect();
         }
     }
-    Ok((0..k)
+    let thresholds = (0..k)
         .map(|c| {
             let mut best: (f64, f64) = (f64::NEG_INFINITY, 0.5);
             for t in grid() {
@@ -71,5 +72,6 @@ pub(crate) fn tune(
             }
             best.1
         })
-        .collect())
+        .collect();
+    Ok((thresholds, scores))
 }

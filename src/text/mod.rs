@@ -205,42 +205,75 @@ impl Analyzer {
     /// borrowed slices with cached stems: this is the path training and
     /// classification take, several times faster than building tokens.
     pub fn for_each_term(&self, text: &str, mut emit: impl FnMut(&str)) -> Language {
-        let normalized = normalize(text);
-        let language = self.language_of(&normalized);
-        if self.params.ngrams > 1 {
-            for token in self.analyze_normalized(&normalized, language).tokens {
-                emit(&token.text);
-            }
-            return language;
-        }
         let variant =
             usize::from(self.stop_words.is_some()) * 2 + usize::from(self.stemmer.is_some());
         STEMS.with(|cache| {
             let mut cache = cache.borrow_mut();
-            segment_each(&normalized, |piece, kind| match kind {
-                TokenKind::Word => {
-                    let Some(lang) = language::route(language::token_script(piece), language)
-                    else {
-                        return emit(piece);
-                    };
-                    if variant == 0 {
-                        return emit(piece);
-                    }
-                    match cache.lookup(variant, lang, piece, || self.word_term(piece, lang)) {
+            self.for_each_piece(text, |piece| match piece {
+                Piece::Term(term) => emit(term),
+                Piece::Word(word, lang) => {
+                    match cache.lookup(variant, lang, word, || self.word_term(word, lang)) {
                         WordTerm::Stop => {}
-                        WordTerm::Keep => emit(piece),
+                        WordTerm::Keep => emit(word),
                         WordTerm::Stem(stem) => emit(&stem),
                     }
                 }
-                TokenKind::CjkRun => match &self.stop_words {
-                    Some(stops) => stops.split_run(piece, |part| bigrams(part, &mut emit)),
-                    None => bigrams(piece, &mut emit),
-                },
-                _ => emit(piece),
-            });
+            })
+        })
+    }
+
+    /// Like [`Analyzer::for_each_term`], but words that still need stop-word
+    /// removal and stemming are handed out raw as [`Piece::Word`], for a
+    /// caller that caches more than the stem (the classifier caches each
+    /// word's vocabulary column); [`Analyzer::resolve_word`] finishes them.
+    pub fn for_each_piece(&self, text: &str, mut emit: impl FnMut(Piece<'_>)) -> Language {
+        let normalized = normalize(text);
+        let language = self.language_of(&normalized);
+        if self.params.ngrams > 1 {
+            for token in self.analyze_normalized(&normalized, language).tokens {
+                emit(Piece::Term(&token.text));
+            }
+            return language;
+        }
+        let filtered = self.stop_words.is_some() || self.stemmer.is_some();
+        segment_each(&normalized, |piece, kind| match kind {
+            TokenKind::Word => match language::route(language::token_script(piece), language) {
+                Some(lang) if filtered => emit(Piece::Word(piece, lang)),
+                _ => emit(Piece::Term(piece)),
+            },
+            TokenKind::CjkRun => {
+                let mut term = |t: &str| emit(Piece::Term(t));
+                match &self.stop_words {
+                    Some(stops) => stops.split_run(piece, |part| bigrams(part, &mut term)),
+                    None => bigrams(piece, &mut term),
+                }
+            }
+            _ => emit(Piece::Term(piece)),
         });
         language
     }
+
+    /// The term a raw word of [`Piece::Word`] becomes: `None` for a stop
+    /// word, otherwise its stem (or the word itself).
+    pub fn resolve_word<'w>(
+        &self,
+        word: &'w str,
+        language: Language,
+    ) -> Option<std::borrow::Cow<'w, str>> {
+        match self.word_term(word, language) {
+            WordTerm::Stop => None,
+            WordTerm::Keep => Some(std::borrow::Cow::Borrowed(word)),
+            WordTerm::Stem(stem) => Some(std::borrow::Cow::Owned(stem.into())),
+        }
+    }
+}
+
+/// A piece of analysed text: a finished term, or a word (with the language
+/// it is treated as) still to go through stop words and stemming.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Piece<'a> {
+    Term(&'a str),
+    Word(&'a str, Language),
 }
 
 impl Analyzer {

@@ -52,7 +52,15 @@ pub fn segment_each<'t>(text: &'t str, mut emit: impl FnMut(&'t str, TokenKind))
 }
 
 fn emit_word<'t>(piece: &'t str, emit: &mut impl FnMut(&'t str, TokenKind)) {
-    if piece.len() > MAX_TOKEN_BYTES || !piece.chars().any(char::is_alphanumeric) {
+    if piece.len() > MAX_TOKEN_BYTES {
+        return;
+    }
+    let has_alphanumeric = if piece.is_ascii() {
+        piece.bytes().any(|b| b.is_ascii_alphanumeric())
+    } else {
+        piece.chars().any(char::is_alphanumeric)
+    };
+    if !has_alphanumeric {
         return;
     }
     let kind = if is_number(piece) {
@@ -104,6 +112,10 @@ fn ascii_words<'t>(text: &'t str, mut emit: impl FnMut(&'t str)) {
 
 /// Digits with the separators UAX #29 keeps inside numbers ("1,000", "3.5").
 fn is_number(piece: &str) -> bool {
+    if piece.is_ascii() {
+        let digits_only = |b: &u8| b.is_ascii_digit() || matches!(b, b'.' | b',' | b'\'' | b'_');
+        return piece.bytes().any(|b| b.is_ascii_digit()) && piece.bytes().all(|b| digits_only(&b));
+    }
     piece.chars().any(|c| c.is_numeric())
         && piece
             .chars()

@@ -1,0 +1,193 @@
+use super::batch::for_each_document;
+use super::{open_model, ModelArg, EXIT_OK, EXIT_SOME_FAILED};
+use crate::corpus::{check_inputs, DEFAULT_MAX_DOC_BYTES};
+use crate::model::{Classifier, Explanation};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+#[derive(clap::Args, Debug)]
+pub struct ExplainArgs {
+    #[command(flatten)]
+    model: ModelArg,
+    /// Documents, as for `classify`.
+    #[arg(required = true, value_name = "INPUT")]
+    inputs: Vec<PathBuf>,
+    /// Terms to show per label in each direction.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    top: usize,
+    /// One JSON object per document instead of text.
+    #[arg(long)]
+    json: bool,
+    /// Largest document accepted, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_DOC_BYTES)]
+    max_doc_bytes: usize,
+}
+
+enum Outcome {
+    Explained(Box<Explanation>),
+    Empty,
+    Failed(String),
+}
+
+pub fn run(args: ExplainArgs) -> anyhow::Result<i32> {
+    let model = open_model(args.model.model.as_deref())?;
+    check_inputs(&args.inputs)?;
+    let stdout = std::io::stdout();
+    let color = !args.json && stdout.is_terminal();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut failed = 0u64;
+    for_each_document(
+        &args.inputs,
+        args.max_doc_bytes,
+        |id, text| {
+            let outcome = match text {
+                Err(e) => Outcome::Failed(e),
+                Ok(t) if t.trim().is_empty() => Outcome::Empty,
+                Ok(t) => Outcome::Explained(Box::new(model.explain(&t, args.top))),
+            };
+            (id, outcome)
+        },
+        |(id, outcome)| {
+            if matches!(outcome, Outcome::Failed(_)) {
+                failed += 1;
+            }
+            if args.json {
+                write_json(&mut out, &model, &id, &outcome)
+            } else {
+                write_text(&mut out, &model, &id, &outcome, color)
+            }
+        },
+    )?;
+    out.flush()?;
+    Ok(if failed > 0 {
+        EXIT_SOME_FAILED
+    } else {
+        EXIT_OK
+    })
+}
+
+fn write_json(
+    out: &mut impl Write,
+    model: &Classifier,
+    id: &str,
+    outcome: &Outcome,
+) -> anyhow::Result<()> {
+    let value = match outcome {
+        Outcome::Failed(e) => serde_json::json!({"id": id, "error": e}),
+        Outcome::Empty => serde_json::json!({"id": id, "empty": true}),
+        Outcome::Explained(x) => {
+            let scores: serde_json::Map<String, serde_json::Value> = x
+                .labels
+                .iter()
+                .map(|l| {
+                    (
+                        l.label.clone(),
+                        serde_json::json!(super::output::round6(l.score)),
+                    )
+                })
+                .collect();
+            let contributions: serde_json::Map<String, serde_json::Value> = x
+                .labels
+                .iter()
+                .map(|l| {
+                    let list: Vec<serde_json::Value> = l
+                        .up
+                        .iter()
+                        .chain(l.down.iter())
+                        .map(|c| serde_json::json!({"term": c.term, "weight": super::output::round6(c.weight)}))
+                        .collect();
+                    (l.label.clone(), serde_json::Value::Array(list))
+                })
+                .collect();
+            let labels: Vec<&str> = x
+                .labels
+                .iter()
+                .filter(|l| l.assigned)
+                .map(|l| l.label.as_str())
+                .collect();
+            serde_json::json!({
+                "id": id,
+                "language": x.language.code(),
+                "labels": labels,
+                "scores": scores,
+                "thresholds": model.labels().iter().zip(model.thresholds()).map(|(l, t)| (l.clone(), serde_json::json!(t))).collect::<serde_json::Map<_, _>>(),
+                "contributions": contributions,
+                "evidence": x.evidence,
+            })
+        }
+    };
+    writeln!(out, "{value}")?;
+    Ok(())
+}
+
+const BOLD_RED: &str = "\x1b[1;31m";
+const BOLD_GREEN: &str = "\x1b[1;32m";
+const RESET: &str = "\x1b[0m";
+
+fn write_text(
+    out: &mut impl Write,
+    model: &Classifier,
+    id: &str,
+    outcome: &Outcome,
+    color: bool,
+) -> anyhow::Result<()> {
+    writeln!(out, "== {id}")?;
+    let x = match outcome {
+        Outcome::Failed(e) => {
+            writeln!(out, "   error: {e}\n")?;
+            return Ok(());
+        }
+        Outcome::Empty => {
+            writeln!(out, "   empty document\n")?;
+            return Ok(());
+        }
+        Outcome::Explained(x) => x,
+    };
+    for l in &x.labels {
+        let mark = if l.assigned { "ASSIGNED" } else { "-" };
+        writeln!(
+            out,
+            "{:<14} {:.3}  (threshold {:.2})  {mark}",
+            l.label, l.score, l.threshold
+        )?;
+        let fmt = |c: &crate::model::Contribution| format!("{} {:+.3}", c.term, c.weight);
+        if !l.up.is_empty() {
+            let (on, off) = if color { (BOLD_GREEN, RESET) } else { ("", "") };
+            let terms: Vec<String> = l.up.iter().map(fmt).collect();
+            writeln!(out, "   up:   {on}{}{off}", terms.join(", "))?;
+        }
+        if !l.down.is_empty() {
+            let (on, off) = if color { (BOLD_RED, RESET) } else { ("", "") };
+            let terms: Vec<String> = l.down.iter().map(fmt).collect();
+            writeln!(out, "   down: {on}{}{off}", terms.join(", "))?;
+        }
+    }
+    if !x.evidence.is_empty() {
+        writeln!(out, "evidence:")?;
+        for e in &x.evidence {
+            let sentence = if color {
+                highlight(&e.sentence, &model.term_spans(&e.sentence, &e.terms))
+            } else {
+                e.sentence.clone()
+            };
+            writeln!(out, "   [{}] {sentence}", e.label)?;
+        }
+    }
+    writeln!(out)?;
+    Ok(())
+}
+
+/// The sentence with the given byte ranges in bold.
+fn highlight(sentence: &str, spans: &[(usize, usize)]) -> String {
+    let mut out = String::with_capacity(sentence.len() + spans.len() * 8);
+    let mut at = 0;
+    for &(start, end) in spans {
+        out.push_str(&sentence[at..start]);
+        out.push_str("\x1b[1;4m");
+        out.push_str(&sentence[start..end]);
+        out.push_str(RESET);
+        at = end;
+    }
+    out.push_str(&sentence[at..]);
+    out
+}

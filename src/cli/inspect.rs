@@ -1,0 +1,183 @@
+use super::{open_model, ModelArg, EXIT_OK};
+use crate::eval::Report;
+use crate::model::Classifier;
+use std::fmt::Write as _;
+
+#[derive(clap::Args, Debug)]
+pub struct InspectArgs {
+    #[command(flatten)]
+    model: ModelArg,
+    /// Terms to list per label in each direction.
+    #[arg(long, value_name = "N", default_value_t = 25)]
+    top: usize,
+    /// One JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(args: InspectArgs) -> anyhow::Result<i32> {
+    let model = open_model(args.model.model.as_deref())?;
+    let name = args.model.name();
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string(&card_json(&model, &name, args.top))?
+        );
+    } else {
+        print!("{}", card_text(&model, &name, args.top));
+    }
+    Ok(EXIT_OK)
+}
+
+fn card_json(model: &Classifier, name: &str, top: usize) -> serde_json::Value {
+    let terms: serde_json::Map<String, serde_json::Value> = model
+        .labels()
+        .iter()
+        .enumerate()
+        .map(|(c, label)| {
+            let (pos, neg) = model.top_terms(c, top);
+            let list = |v: Vec<(String, f64)>| -> Vec<serde_json::Value> {
+                v.into_iter()
+                    .map(|(t, w)| serde_json::json!({"term": t, "weight": w}))
+                    .collect()
+            };
+            (
+                label.clone(),
+                serde_json::json!({"positive": list(pos), "negative": list(neg)}),
+            )
+        })
+        .collect();
+    serde_json::json!({
+        "model": name,
+        "format_version": crate::model::FORMAT_VERSION,
+        "labels": model.labels(),
+        "multi_label": model.is_multi_label(),
+        "thresholds": model.thresholds(),
+        "vocabulary_size": model.vectorizer().n_features(),
+        "settings": model.params(),
+        "training": model.summary(),
+        "top_terms": terms,
+    })
+}
+
+fn metrics_lines(out: &mut String, title: &str, r: &Report) {
+    let _ = writeln!(
+        out,
+        "  {title}: macro F1 {:.4}, micro F1 {:.4}, accuracy {:.4} (n = {})",
+        r.macro_f1, r.micro_f1, r.accuracy, r.n
+    );
+    for (label, m) in &r.per_label {
+        let _ = writeln!(
+            out,
+            "    {label:<16} P {:.3}  R {:.3}  F1 {:.3}  support {}",
+            m.precision, m.recall, m.f1, m.support
+        );
+    }
+}
+
+fn card_text(model: &Classifier, name: &str, top: usize) -> String {
+    let mut out = String::new();
+    let s = model.summary();
+    let p = model.params();
+    let _ = writeln!(out, "model            {name}");
+    let _ = writeln!(
+        out,
+        "kind             {} ({} labels), format {}, docclass {}",
+        if model.is_multi_label() {
+            "multi-label, one-vs-rest"
+        } else {
+            "single-label, multinomial"
+        },
+        model.labels().len(),
+        crate::model::FORMAT_VERSION,
+        s.docclass_version
+    );
+    let thresholds: Vec<String> = model
+        .labels()
+        .iter()
+        .zip(model.thresholds())
+        .map(|(l, t)| format!("{l} {t:.2}"))
+        .collect();
+    let _ = writeln!(out, "labels           {}", thresholds.join(", "));
+    let _ = writeln!(
+        out,
+        "vocabulary       {} terms",
+        model.vectorizer().n_features()
+    );
+    let _ = writeln!(
+        out,
+        "analysis         language {}, stop words {}, stemming {}, ngrams 1..{}",
+        p.analyzer.language,
+        if p.analyzer.stop_words { "on" } else { "off" },
+        if p.analyzer.stemming { "on" } else { "off" },
+        p.analyzer.ngrams
+    );
+    let _ = writeln!(
+        out,
+        "tf-idf           min_df {}, max_df {}, max_features {}, sublinear tf {}",
+        p.tfidf.min_df,
+        p.tfidf.max_df,
+        p.tfidf.max_features.map_or("all".into(), |m| m.to_string()),
+        p.tfidf.sublinear_tf
+    );
+    let _ = writeln!(
+        out,
+        "classifier       C {}, solver {}, class weights {:?}, thresholds {:?}, seed {}",
+        p.c, p.solver, p.class_weight, p.thresholds, p.seed
+    );
+    let _ = writeln!(out, "training data    sha256 {}", s.data_sha256);
+    let per_label: Vec<String> = s
+        .documents_per_label
+        .iter()
+        .map(|(l, n)| format!("{l} {n}"))
+        .collect();
+    let per_lang: Vec<String> = s
+        .documents_per_language
+        .iter()
+        .map(|(l, n)| format!("{l} {n}"))
+        .collect();
+    let _ = writeln!(
+        out,
+        "                 {} documents ({} unlabelled); by label: {}; by language: {}",
+        s.documents,
+        s.unlabelled_documents,
+        per_label.join(", "),
+        per_lang.join(", ")
+    );
+    let _ = writeln!(
+        out,
+        "optimizer        {}, objective {:.4}{}",
+        s.convergence
+            .iterations
+            .map_or("linfa".into(), |i| format!("{i} iterations")),
+        s.convergence.objective,
+        if s.convergence.converged {
+            ""
+        } else {
+            " (not converged)"
+        }
+    );
+    for w in &s.warnings {
+        let _ = writeln!(out, "warning          {w}");
+    }
+    let _ = writeln!(out, "metrics stored at training time:");
+    if let Some(r) = &s.cross_validated_metrics {
+        metrics_lines(&mut out, "cross-validated (out-of-fold, honest)", r);
+    }
+    if let Some(r) = &s.training_metrics {
+        metrics_lines(&mut out, "on the training data (optimistic)", r);
+    }
+    for (c, label) in model.labels().iter().enumerate() {
+        let (pos, neg) = model.top_terms(c, top);
+        let fmt = |v: &[(String, f64)]| -> String {
+            v.iter()
+                .map(|(t, w)| format!("{t} {w:+.2}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let _ = writeln!(out, "\ntop terms for {label}:");
+        let _ = writeln!(out, "  + {}", fmt(&pos));
+        let _ = writeln!(out, "  - {}", fmt(&neg));
+    }
+    out
+}

@@ -1,0 +1,93 @@
+use super::batch::for_each_document;
+use super::output::{round6, Scores};
+use super::{open_model, ModelArg, EXIT_OK};
+use crate::corpus::{check_inputs, DEFAULT_MAX_DOC_BYTES};
+use serde::Serialize;
+use std::io::Write;
+use std::path::PathBuf;
+
+#[derive(clap::Args, Debug)]
+pub struct SuggestArgs {
+    #[command(flatten)]
+    model: ModelArg,
+    /// Unlabelled documents, as for `classify`.
+    #[arg(required = true, value_name = "INPUT")]
+    inputs: Vec<PathBuf>,
+    /// How many documents to suggest.
+    #[arg(long, short = 'n', value_name = "N", default_value_t = 50)]
+    n: usize,
+    /// Write here (atomically) instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// Largest document accepted, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_DOC_BYTES)]
+    max_doc_bytes: usize,
+}
+
+#[derive(Serialize)]
+struct Suggestion<'a> {
+    id: &'a str,
+    uncertainty: f64,
+    labels: Vec<&'a str>,
+    scores: Scores<'a>,
+}
+
+/// Ranks unlabelled documents by how much labelling them would teach the
+/// model, most uncertain first, as JSON Lines ready for an annotator (who
+/// adds "labels" and appends them to the training data).
+pub fn run(args: SuggestArgs) -> anyhow::Result<i32> {
+    let model = open_model(args.model.model.as_deref())?;
+    check_inputs(&args.inputs)?;
+    let mut ranked: Vec<(String, Vec<f64>, f64)> = Vec::new();
+    let mut skipped = 0u64;
+    for_each_document(
+        &args.inputs,
+        args.max_doc_bytes,
+        |id, text| match text {
+            Ok(t) if !t.trim().is_empty() => {
+                let scores = model.predict_proba_row(&model.transform_one(&t));
+                let u = model.uncertainty(&scores);
+                Some((id, scores, u))
+            }
+            _ => None,
+        },
+        |item| {
+            match item {
+                Some(x) => ranked.push(x),
+                None => skipped += 1,
+            }
+            Ok(())
+        },
+    )?;
+    // Most uncertain first; input order breaks ties, so output is stable.
+    ranked.sort_by(|a, b| b.2.total_cmp(&a.2));
+    ranked.truncate(args.n);
+    let mut buffer = Vec::new();
+    for (id, scores, u) in &ranked {
+        let labels = model
+            .decide(scores)
+            .into_iter()
+            .map(|c| model.labels()[c].as_str())
+            .collect();
+        let s = Suggestion {
+            id,
+            uncertainty: round6(*u),
+            labels,
+            scores: Scores(model.labels(), scores),
+        };
+        serde_json::to_writer(&mut buffer, &s)?;
+        buffer.push(b'\n');
+    }
+    match &args.out {
+        Some(path) => crate::io::write_atomic(path, |w| w.write_all(&buffer))?,
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(&buffer)?;
+            out.flush()?;
+        }
+    }
+    if skipped > 0 {
+        eprintln!("docclass: {skipped} empty or unreadable documents were not ranked");
+    }
+    Ok(EXIT_OK)
+}

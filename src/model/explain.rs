@@ -1,0 +1,240 @@
+//! Why a document got its scores: for a linear model over TF-IDF features,
+//! each term's contribution to a label's score (before the sigmoid or
+//! softmax) is its TF-IDF value times the label's weight for it, so a score
+//! decomposes exactly into term contributions plus the intercept.
+
+use super::Classifier;
+use crate::text::{segment_each, Language};
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Contribution {
+    pub term: String,
+    /// TF-IDF value x weight: how far this term moved the label's log-odds.
+    pub weight: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LabelExplanation {
+    pub label: String,
+    pub score: f64,
+    pub threshold: f64,
+    pub assigned: bool,
+    pub intercept: f64,
+    /// Strongest positive contributions, largest first.
+    pub up: Vec<Contribution>,
+    /// Strongest negative contributions, most negative first.
+    pub down: Vec<Contribution>,
+}
+
+/// A sentence of the document where a label's strongest terms occur.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Evidence {
+    pub label: String,
+    pub sentence: String,
+    /// The label's top terms found in the sentence.
+    pub terms: Vec<String>,
+    /// Sum of the contributions of the sentence's terms to the label.
+    pub weight: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Explanation {
+    pub language: Language,
+    pub labels: Vec<LabelExplanation>,
+    pub evidence: Vec<Evidence>,
+}
+
+/// Sentences with evidence listed per label.
+const EVIDENCE_PER_LABEL: usize = 2;
+
+impl Classifier {
+    /// Scores of `text` with the `top` strongest contributions in each
+    /// direction per label, and the sentences where the strongest positive
+    /// terms of each assigned label (or of the best-scoring label when none
+    /// is assigned) occur.
+    pub fn explain(&self, text: &str, top: usize) -> Explanation {
+        let language = self.analyzer().detect_language(text);
+        let row = self.transform_one(text);
+        let scores = self.predict_proba_row(&row);
+        let assigned = self.decide(&scores);
+        let vocabulary = self.vectorizer().vocabulary();
+        let k = self.labels().len();
+        let labels: Vec<LabelExplanation> = (0..k)
+            .map(|c| {
+                let mut contributions: Vec<Contribution> = row
+                    .iter()
+                    .map(|&(j, v)| Contribution {
+                        term: vocabulary[j as usize].clone(),
+                        weight: v * self.weight(j as usize, c),
+                    })
+                    .filter(|x| x.weight != 0.0)
+                    .collect();
+                contributions
+                    .sort_by(|a, b| b.weight.total_cmp(&a.weight).then(a.term.cmp(&b.term)));
+                let up: Vec<Contribution> = contributions
+                    .iter()
+                    .filter(|x| x.weight > 0.0)
+                    .take(top)
+                    .cloned()
+                    .collect();
+                let down: Vec<Contribution> = contributions
+                    .iter()
+                    .rev()
+                    .filter(|x| x.weight < 0.0)
+                    .take(top)
+                    .cloned()
+                    .collect();
+                LabelExplanation {
+                    label: self.labels()[c].clone(),
+                    score: scores[c],
+                    threshold: self.thresholds()[c],
+                    assigned: assigned.contains(&c),
+                    intercept: self.intercepts()[c],
+                    up,
+                    down,
+                }
+            })
+            .collect();
+
+        let focus: Vec<usize> = if assigned.is_empty() {
+            (0..k)
+                .max_by(|&a, &b| scores[a].total_cmp(&scores[b]))
+                .into_iter()
+                .collect()
+        } else {
+            assigned
+        };
+        let sentences = split_sentences(text);
+        let mut evidence = Vec::new();
+        for &c in &focus {
+            let strong: Vec<&str> = labels[c].up.iter().map(|x| x.term.as_str()).collect();
+            let mut found: Vec<Evidence> = sentences
+                .iter()
+                .filter_map(|sentence| {
+                    let terms = self.analyzer().terms(sentence);
+                    let mut hits: Vec<String> = strong
+                        .iter()
+                        .filter(|t| terms.iter().any(|x| x == *t))
+                        .map(|t| t.to_string())
+                        .collect();
+                    hits.dedup();
+                    if hits.is_empty() {
+                        return None;
+                    }
+                    let weight = hits
+                        .iter()
+                        .filter_map(|h| labels[c].up.iter().find(|x| &x.term == h))
+                        .map(|x| x.weight)
+                        .sum();
+                    Some(Evidence {
+                        label: labels[c].label.clone(),
+                        sentence: sentence.clone(),
+                        terms: hits,
+                        weight,
+                    })
+                })
+                .collect();
+            found.sort_by(|a, b| b.weight.total_cmp(&a.weight));
+            found.truncate(EVIDENCE_PER_LABEL);
+            evidence.extend(found);
+        }
+        Explanation {
+            language,
+            labels,
+            evidence,
+        }
+    }
+
+    /// Byte ranges of the words of `text` whose terms are among `terms`,
+    /// for highlighting evidence in a terminal or a report.
+    pub fn term_spans(&self, text: &str, terms: &[String]) -> Vec<(usize, usize)> {
+        let mut spans = Vec::new();
+        let base = text.as_ptr() as usize;
+        segment_each(text, |piece, _| {
+            let hit = self
+                .analyzer()
+                .terms(piece)
+                .iter()
+                .any(|t| terms.contains(t));
+            if hit {
+                let start = piece.as_ptr() as usize - base;
+                spans.push((start, start + piece.len()));
+            }
+        });
+        spans
+    }
+}
+
+/// Lines shorter than this end their sentence at the line break: they are
+/// titles, list items or schedule lines. Longer lines are taken as prose
+/// wrapped by an editor, and the sentence continues on the next line.
+const SHORT_LINE: usize = 60;
+
+/// Sentences of a document, with line breaks inside a sentence turned into
+/// spaces: split after . ! ? and their CJK forms, at blank lines, and at the
+/// end of short lines.
+pub fn split_sentences(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut line_len = 0usize;
+    let mut chars = text.chars().peekable();
+    let flush = |current: &mut String, out: &mut Vec<String>| {
+        let s = current.split_whitespace().collect::<Vec<_>>().join(" ");
+        if s.chars().any(char::is_alphanumeric) {
+            out.push(s);
+        }
+        current.clear();
+    };
+    while let Some(c) = chars.next() {
+        if c == '\n' {
+            let blank_next = chars.peek().is_some_and(|n| *n == '\n' || *n == '\r');
+            if blank_next || line_len < SHORT_LINE {
+                flush(&mut current, &mut out);
+            } else {
+                current.push(' ');
+            }
+            line_len = 0;
+            continue;
+        }
+        current.push(c);
+        line_len += 1;
+        let end_here = match c {
+            '。' | '！' | '？' | '；' => true,
+            '.' | '!' | '?' => chars.peek().is_none_or(|next| next.is_whitespace()),
+            _ => false,
+        };
+        if end_here {
+            flush(&mut current, &mut out);
+        }
+    }
+    flush(&mut current, &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_sentences_in_english_and_chinese() {
+        assert_eq!(
+            split_sentences("Ports are busy. Customs 3.5 rules!\nDay 2: visit\n港口管理。北斗应用"),
+            [
+                "Ports are busy.",
+                "Customs 3.5 rules!",
+                "Day 2: visit",
+                "港口管理。",
+                "北斗应用"
+            ]
+        );
+        let wrapped = "Each participant shall prepare a written report describing the projects\ncarried out with other countries. Next.";
+        assert_eq!(
+            split_sentences(wrapped),
+            [
+                "Each participant shall prepare a written report describing the projects carried out with other countries.",
+                "Next."
+            ]
+        );
+    }
+}
