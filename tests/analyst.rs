@@ -18,7 +18,9 @@ fn contributions_add_up_to_the_score() {
     let x = model.explain(&text, usize::MAX);
     for l in &x.labels {
         let logit: f64 = l.intercept + l.up.iter().chain(&l.down).map(|c| c.weight).sum::<f64>();
-        let score = 1.0 / (1.0 + (-logit).exp());
+        // With a relevance gate, a score is relevance x the label's own
+        // probability, whose log-odds the contributions decompose.
+        let score = x.relevance.unwrap_or(1.0) / (1.0 + (-logit).exp());
         assert!(
             (score - l.score).abs() < 1e-9,
             "{}: {score} vs {}",
@@ -87,8 +89,34 @@ fn inspect_shows_the_model_card() {
         card["labels"],
         serde_json::json!(["governance", "intelligence", "trade"])
     );
-    assert_eq!(card["training"]["documents"], 644);
-    assert_eq!(card["training"]["documents_per_language"]["zh"], 160);
+    let lines = |paths: &[&str]| -> usize {
+        paths
+            .iter()
+            .map(|p| {
+                std::fs::read_to_string(p)
+                    .expect("training file")
+                    .lines()
+                    .filter(|l| !l.trim().is_empty())
+                    .count()
+            })
+            .sum()
+    };
+    let data = [
+        "training/programs.jsonl",
+        "training/genres/en.jsonl",
+        "training/genres/zh.jsonl",
+        "training/genres/other.jsonl",
+    ];
+    let background = [
+        "training/background/near.jsonl",
+        "training/background/far.jsonl",
+        "training/background/zh.jsonl",
+    ];
+    assert_eq!(card["training"]["documents"], lines(&data));
+    assert_eq!(card["training"]["background_documents"], lines(&background));
+    assert!(card["training"]["documents_per_language"]["zh"].as_u64() > Some(160));
+    assert_eq!(card["sentence_labels"], serde_json::json!(["intelligence"]));
+    assert!(card["relevance"]["positive"].is_array());
     assert_eq!(card["settings"]["c"], 30.0);
     let cv = &card["training"]["cross_validated_metrics"];
     assert!(cv["macro_f1"].as_f64().expect("stored metric") > 0.85);
@@ -201,7 +229,7 @@ fn uncertainty_sampling_beats_random_sampling() {
         let mut ranked: Vec<(usize, f64)> = pool
             .iter()
             .map(|&i| {
-                let s = base.predict_proba_row(&base.transform_one(&corpus[i].text));
+                let s = base.score_text(&corpus[i].text).scores;
                 (i, base.uncertainty(&s))
             })
             .collect();

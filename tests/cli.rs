@@ -164,13 +164,14 @@ fn stdin_and_csv_input_and_csv_output() {
     let mut lines = text.lines();
     assert_eq!(
         lines.next(),
-        Some("id,labels,governance,intelligence,trade,empty,error")
+        Some("id,labels,governance,intelligence,trade,relevance,empty,error")
     );
     let row: Vec<&str> = lines.next().expect("row a").split(',').collect();
     assert_eq!(row[0], "a");
     assert_eq!(row[1], "trade");
-    assert!(row[4].parse::<f64>().expect("score") > 0.5);
-    assert_eq!(lines.next(), Some("b,,,,,true,"));
+    assert!(row[4].parse::<f64>().expect("score") > 0.4);
+    assert!(row[5].parse::<f64>().expect("relevance") > 0.5);
+    assert_eq!(lines.next(), Some("b,,,,,,true,"));
 
     let dir = tempfile::tempdir().expect("tempdir");
     let csv = dir.path().join("docs.csv");

@@ -12,10 +12,20 @@ const TRAIN_ARGS: &[&str] = &[
     "train",
     "--data",
     "training/programs.jsonl",
+    "training/genres/en.jsonl",
+    "training/genres/zh.jsonl",
+    "training/genres/other.jsonl",
+    "--background",
+    "training/background/near.jsonl",
+    "training/background/far.jsonl",
+    "training/background/zh.jsonl",
     "--multi-label",
     "--c",
     "30",
     "--tune-thresholds",
+    "--sentence-labels",
+    "intelligence",
+    "--no-numbers",
 ];
 
 fn documented_command() -> String {

@@ -179,3 +179,55 @@ fn damaged_model_files_are_clear_errors() {
     flipped[mid] ^= 0xff;
     check("flipped.bin", &flipped, "checksum");
 }
+
+fn background(n: usize) -> Vec<LabelledDocument> {
+    let data = docclass::corpus::read_background_paths(
+        &[std::path::PathBuf::from("training/background/far.jsonl")],
+        ReadOptions::default(),
+    )
+    .expect("background corpus");
+    data.documents.into_iter().take(n).collect()
+}
+
+#[test]
+fn gate_and_sentence_labels_survive_the_model_file() {
+    let docs = corpus(200);
+    let params = ClassifierParams {
+        multi_label: true,
+        sentence_labels: vec!["intelligence".into()],
+        ..ClassifierParams::default()
+    };
+    let model = Classifier::fit_with_background(params, &docs, &background(60), &|_| {})
+        .expect("train with background");
+    assert!(model.gate().is_some());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("gated.model");
+    save_model(&model, &path).expect("save");
+    let loaded = load_model(&path).expect("load");
+    assert_eq!(loaded.gate(), model.gate());
+    assert!(loaded.is_sentence_label(1) && !loaded.is_sentence_label(0));
+    for d in docs.iter().take(40) {
+        assert_eq!(loaded.predict_text(&d.text), model.predict_text(&d.text));
+    }
+    // Saving again gives the same bytes.
+    let again = dir.path().join("again.model");
+    save_model(&loaded, &again).expect("save again");
+    assert_eq!(
+        std::fs::read(&path).expect("read"),
+        std::fs::read(&again).expect("read")
+    );
+}
+
+#[test]
+fn sentence_labels_must_name_a_label_of_a_multi_label_model() {
+    let docs = corpus(60);
+    let params = ClassifierParams {
+        multi_label: true,
+        sentence_labels: vec!["espionage".into()],
+        ..ClassifierParams::default()
+    };
+    let err = Classifier::fit(params, &docs)
+        .err()
+        .expect("unknown label refused");
+    assert!(err.to_string().contains("espionage"), "{err}");
+}

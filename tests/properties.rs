@@ -22,6 +22,8 @@ fn analyzers() -> Vec<docclass::text::Analyzer> {
                     stop_words,
                     stemming,
                     ngrams,
+                    fold_chinese: ngrams != 2,
+                    numbers: ngrams != 3,
                 }
                 .check()
                 .expect("valid params"),

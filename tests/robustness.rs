@@ -773,7 +773,13 @@ fn damaged_model_files_are_clear_errors_through_the_binary() {
     let at = nan.len() - 8 * 5;
     nan[at..at + 8].copy_from_slice(&f64::NAN.to_le_bytes());
     let mut infinite_idf = good[..good.len() - 4].to_vec();
-    let at = infinite_idf.len() - 8 * (3 + 3 * n_features as usize + 1);
+    // The last idf value: before the weights, the intercepts and, for a
+    // model with a relevance gate, the gate's weights.
+    let gated = good
+        .windows(b"relevance_intercept".len())
+        .any(|w| w == b"relevance_intercept");
+    let gate = if gated { n_features as usize } else { 0 };
+    let at = infinite_idf.len() - 8 * (3 + 3 * n_features as usize + gate + 1);
     infinite_idf[at..at + 8].copy_from_slice(&f64::INFINITY.to_le_bytes());
     let mut newer = good.clone();
     newer[16..20].copy_from_slice(&99u32.to_le_bytes());

@@ -25,6 +25,8 @@ fuzz_target!(|data: &[u8]| {
             stop_words: b & 0x10 != 0,
             stemming: b & 0x20 != 0,
             ngrams: 1 + usize::from(b & 0x40 != 0) * 2,
+            fold_chinese: b & 0x01 != 0,
+            numbers: b & 0x02 != 0,
         });
     let variant = variant.check().expect("variant settings are valid");
     let lossy = String::from_utf8_lossy(data);

@@ -41,7 +41,8 @@ pub fn run(args: ClassifyArgs) -> anyhow::Result<i32> {
     let failed = match &args.out {
         Some(path) => {
             let file = AtomicFile::create(path)?;
-            let mut writer = RecordWriter::new(file, args.format, model.labels());
+            let mut writer =
+                RecordWriter::new(file, args.format, model.labels(), model.gate().is_some());
             let failed = classify_stream(&model, &args, &mut writer, &counter)?;
             writer.into_inner().commit()?;
             failed
@@ -49,7 +50,8 @@ pub fn run(args: ClassifyArgs) -> anyhow::Result<i32> {
         None => {
             let stdout = std::io::stdout();
             let out = std::io::BufWriter::new(stdout.lock());
-            let mut writer = RecordWriter::new(out, args.format, model.labels());
+            let mut writer =
+                RecordWriter::new(out, args.format, model.labels(), model.gate().is_some());
             let failed = classify_stream(&model, &args, &mut writer, &counter)?;
             writer.into_inner().flush()?;
             failed
@@ -89,7 +91,7 @@ fn classify_stream<W: Write>(
             let record = to_record(model, &id, &outcome);
             (
                 matches!(outcome, Outcome::Failed(_)),
-                encode(format, model.labels(), &record),
+                encode(format, model.labels(), model.gate().is_some(), &record),
             )
         },
         |(is_failure, bytes)| {
@@ -117,6 +119,7 @@ pub(crate) fn to_record<'a>(
                     .collect(),
             ),
             scores: Some(Scores(model.labels(), &p.scores)),
+            relevance: p.relevance,
             empty: false,
             error: None,
         },
@@ -124,6 +127,7 @@ pub(crate) fn to_record<'a>(
             id,
             labels: Some(Vec::new()),
             scores: None,
+            relevance: None,
             empty: true,
             error: None,
         },
@@ -131,6 +135,7 @@ pub(crate) fn to_record<'a>(
             id,
             labels: None,
             scores: None,
+            relevance: None,
             empty: false,
             error: Some(message),
         },

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 #[derive(clap::Args, Debug)]
 pub struct CvArgs {
     /// Labelled data, in any layout `train` reads. Repeat to combine.
-    #[arg(long, required = true, value_name = "PATH")]
+    #[arg(long, required = true, value_name = "PATH", num_args = 1..)]
     data: Vec<PathBuf>,
     /// Number of folds.
     #[arg(long, value_name = "K", default_value_t = 5)]

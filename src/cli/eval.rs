@@ -1,5 +1,8 @@
 use super::{open_model, progress, ModelArg, EXIT_OK};
-use crate::corpus::{read_labelled_paths, LabelledDocument, ReadOptions, DEFAULT_MAX_DOC_BYTES};
+use crate::corpus::{
+    read_background_paths, read_labelled_paths, LabelledDocument, ReadOptions,
+    DEFAULT_MAX_DOC_BYTES,
+};
 use crate::eval::{evaluate, label_indices, Report};
 use crate::model::Classifier;
 use rayon::prelude::*;
@@ -13,8 +16,13 @@ pub struct EvalArgs {
     #[command(flatten)]
     model: ModelArg,
     /// Labelled data, in any layout `train` reads. Repeat to combine.
-    #[arg(long, required = true, value_name = "PATH")]
+    #[arg(long, required = true, value_name = "PATH", num_args = 1..)]
     data: Vec<PathBuf>,
+    /// Background (out-of-domain) documents, read as `train --background`
+    /// reads them: the report says how many of them got a label, which
+    /// should be none.
+    #[arg(long, value_name = "PATH", num_args = 1..)]
+    background: Vec<PathBuf>,
     /// One JSON object on stdout instead of tables.
     #[arg(long)]
     json: bool,
@@ -54,16 +62,17 @@ pub(crate) fn score_documents(model: &Classifier, docs: &[LabelledDocument]) -> 
         truth.push(set);
     }
     let pb = progress::bar(docs.len() as u64, "evaluating");
-    let scores: Vec<Vec<f64>> = docs
+    let predictions: Vec<crate::model::Prediction> = docs
         .par_iter()
         .map(|d| {
-            let s = model.predict_proba_row(&model.transform_one(&d.text));
+            let p = model.predict_text(&d.text);
             pb.inc(1);
-            s
+            p
         })
         .collect();
     pb.finish_and_clear();
-    let predicted = scores.iter().map(|s| model.decide(s)).collect();
+    let predicted = predictions.iter().map(|p| p.labels.clone()).collect();
+    let scores = predictions.into_iter().map(|p| p.scores).collect();
     Scored {
         labels,
         truth,
@@ -86,6 +95,31 @@ pub fn run(args: EvalArgs) -> anyhow::Result<i32> {
     if data.documents.is_empty() {
         anyhow::bail!("no labelled documents to evaluate on");
     }
+    let background = read_background_paths(&args.background, options)?;
+    for w in &background.warnings {
+        eprintln!("docclass: warning: {w}");
+    }
+    let background = (!args.background.is_empty()).then(|| {
+        let mut summary = BackgroundSummary {
+            documents: background.documents.len(),
+            labelled: 0,
+            per_label: model.labels().iter().map(|l| (l.clone(), 0)).collect(),
+        };
+        let predictions: Vec<Vec<usize>> = background
+            .documents
+            .par_iter()
+            .map(|d| model.predict_text(&d.text).labels)
+            .collect();
+        for labels in predictions {
+            summary.labelled += usize::from(!labels.is_empty());
+            for c in labels {
+                if let Some(n) = summary.per_label.get_mut(&model.labels()[c]) {
+                    *n += 1;
+                }
+            }
+        }
+        summary
+    });
     let scored = score_documents(&model, &data.documents);
     for (label, n) in &scored.unknown {
         eprintln!(
@@ -121,6 +155,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<i32> {
             report: &report,
             multi_label: model.is_multi_label(),
             unknown: &scored.unknown,
+            background: background.as_ref(),
         };
         println!("{}", serde_json::to_string(&json)?);
     } else {
@@ -128,6 +163,20 @@ pub fn run(args: EvalArgs) -> anyhow::Result<i32> {
             "{}",
             render_table(&report, model.is_multi_label(), model.labels().len())
         );
+        if let Some(b) = &background {
+            let per_label: Vec<String> = b
+                .per_label
+                .iter()
+                .map(|(l, n)| format!("{l} {n}"))
+                .collect();
+            println!(
+                "\nbackground documents given a label: {} of {} ({:.1}%; {})",
+                b.labelled,
+                b.documents,
+                100.0 * b.labelled as f64 / b.documents.max(1) as f64,
+                per_label.join(", ")
+            );
+        }
     }
     Ok(EXIT_OK)
 }
@@ -136,6 +185,16 @@ struct JsonReport<'a> {
     report: &'a Report,
     multi_label: bool,
     unknown: &'a BTreeMap<String, usize>,
+    background: Option<&'a BackgroundSummary>,
+}
+
+/// How background documents fared: ideally none is labelled.
+#[derive(Serialize)]
+struct BackgroundSummary {
+    documents: usize,
+    /// Background documents that got at least one label.
+    labelled: usize,
+    per_label: BTreeMap<String, usize>,
 }
 
 impl Serialize for JsonReport<'_> {
@@ -155,6 +214,9 @@ impl Serialize for JsonReport<'_> {
         }
         if !self.unknown.is_empty() {
             map.serialize_entry("unknown_labels", self.unknown)?;
+        }
+        if let Some(b) = self.background {
+            map.serialize_entry("background", b)?;
         }
         map.end()
     }

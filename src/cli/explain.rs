@@ -105,11 +105,22 @@ fn write_json(
                 .filter(|l| l.assigned)
                 .map(|l| l.label.as_str())
                 .collect();
+            let sentences: serde_json::Map<String, serde_json::Value> = x
+                .labels
+                .iter()
+                .filter_map(|l| {
+                    l.sentence
+                        .as_ref()
+                        .map(|s| (l.label.clone(), serde_json::json!(s)))
+                })
+                .collect();
             serde_json::json!({
                 "id": id,
                 "language": x.language.code(),
                 "labels": labels,
                 "scores": scores,
+                "relevance": x.relevance.map(super::output::round6),
+                "sentences": sentences,
                 "thresholds": model.labels().iter().zip(model.thresholds()).map(|(l, t)| (l.clone(), serde_json::json!(t))).collect::<serde_json::Map<_, _>>(),
                 "contributions": contributions,
                 "evidence": x.evidence,
@@ -143,6 +154,13 @@ fn write_text(
         }
         Outcome::Explained(x) => x,
     };
+    if let Some(r) = x.relevance {
+        writeln!(
+            out,
+            "{:<14} {r:.3}  (each score is relevance x the label's own probability)",
+            "relevance"
+        )?;
+    }
     for l in &x.labels {
         let mark = if l.assigned { "ASSIGNED" } else { "-" };
         writeln!(
@@ -150,6 +168,9 @@ fn write_text(
             "{:<14} {:.3}  (threshold {:.2})  {mark}",
             l.label, l.score, l.threshold
         )?;
+        if let Some(sentence) = &l.sentence {
+            writeln!(out, "   scored on the sentence: {sentence}")?;
+        }
         let fmt = |c: &crate::model::Contribution| format!("{} {:+.3}", c.term, c.weight);
         if !l.up.is_empty() {
             let (on, off) = if color { (BOLD_GREEN, RESET) } else { ("", "") };

@@ -57,6 +57,21 @@ fn card_json(model: &Classifier, name: &str, top: usize) -> serde_json::Value {
         "settings": model.params(),
         "training": model.summary(),
         "top_terms": terms,
+        "sentence_labels": &model.params().sentence_labels,
+        "relevance": model.gate().map(|_| {
+            let (pos, neg) = model.top_relevance_terms(top);
+            let list = |v: Vec<(String, f64)>| -> Vec<serde_json::Value> {
+                v.into_iter()
+                    .map(|(t, w)| serde_json::json!({"term": t, "weight": w}))
+                    .collect()
+            };
+            serde_json::json!({
+                "threshold": model.params().relevance_threshold,
+                "background_documents": model.summary().background_documents,
+                "positive": list(pos),
+                "negative": list(neg),
+            })
+        }),
     })
 }
 
@@ -104,6 +119,20 @@ fn card_text(model: &Classifier, name: &str, top: usize) -> String {
         "vocabulary       {} terms",
         model.vectorizer().n_features()
     );
+    if !p.sentence_labels.is_empty() {
+        let _ = writeln!(
+            out,
+            "sentence labels  {} (scored by the strongest sentence)",
+            p.sentence_labels.join(", ")
+        );
+    }
+    if model.gate().is_some() {
+        let _ = writeln!(
+            out,
+            "relevance gate   trained against {} background documents; no label below relevance {:.2}",
+            s.background_documents, p.relevance_threshold
+        );
+    }
     let _ = writeln!(
         out,
         "analysis         language {}, stop words {}, stemming {}, ngrams 1..{}",
@@ -175,7 +204,24 @@ fn card_text(model: &Classifier, name: &str, top: usize) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        let _ = writeln!(out, "\ntop terms for {label}:");
+        let scope = if model.is_sentence_label(c) {
+            " (weights of the sentence model)"
+        } else {
+            ""
+        };
+        let _ = writeln!(out, "\ntop terms for {label}{scope}:");
+        let _ = writeln!(out, "  + {}", fmt(&pos));
+        let _ = writeln!(out, "  - {}", fmt(&neg));
+    }
+    if model.gate().is_some() {
+        let (pos, neg) = model.top_relevance_terms(top);
+        let fmt = |v: &[(String, f64)]| -> String {
+            v.iter()
+                .map(|(t, w)| format!("{t} {w:+.2}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let _ = writeln!(out, "\ntop terms for relevance (in domain vs background):");
         let _ = writeln!(out, "  + {}", fmt(&pos));
         let _ = writeln!(out, "  - {}", fmt(&neg));
     }

@@ -25,6 +25,13 @@ impl Serialize for Scores<'_> {
     }
 }
 
+fn serialize_round6<S: serde::Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(v) => s.serialize_f64(round6(*v)),
+        None => s.serialize_none(),
+    }
+}
+
 /// One classification result.
 #[derive(Serialize)]
 pub struct Record<'a> {
@@ -33,6 +40,13 @@ pub struct Record<'a> {
     pub labels: Option<Vec<&'a str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scores: Option<Scores<'a>>,
+    /// The relevance gate's probability that the document is in the
+    /// model's domain (models trained with background documents only).
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "serialize_round6"
+    )]
+    pub relevance: Option<f64>,
     /// Set when the document has no text (after decoding): it has no labels
     /// and no scores, but it is accounted for.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
@@ -52,15 +66,19 @@ pub struct RecordWriter<W: Write> {
     out: W,
     format: Format,
     labels: Vec<String>,
+    relevance: bool,
     wrote_header: bool,
 }
 
 impl<W: Write> RecordWriter<W> {
-    pub fn new(out: W, format: Format, labels: &[String]) -> Self {
+    /// `relevance`: the model has a relevance gate, so CSV gets a
+    /// `relevance` column after the label scores.
+    pub fn new(out: W, format: Format, labels: &[String], relevance: bool) -> Self {
         RecordWriter {
             out,
             format,
             labels: labels.to_vec(),
+            relevance,
             wrote_header: false,
         }
     }
@@ -78,6 +96,9 @@ impl<W: Write> RecordWriter<W> {
         if self.format == Format::Csv && !self.wrote_header {
             let mut header = vec!["id".to_string(), "labels".to_string()];
             header.extend(self.labels.iter().cloned());
+            if self.relevance {
+                header.push("relevance".into());
+            }
             header.push("empty".into());
             header.push("error".into());
             write_csv_row(&mut self.out, header.iter().map(String::as_str))?;
@@ -92,10 +113,10 @@ impl<W: Write> RecordWriter<W> {
 }
 
 /// One record in the chosen format, line end included (no CSV header).
-pub fn encode(format: Format, labels: &[String], record: &Record<'_>) -> Vec<u8> {
+pub fn encode(format: Format, labels: &[String], relevance: bool, record: &Record<'_>) -> Vec<u8> {
     let mut out = Vec::with_capacity(64 + 24 * labels.len());
     // Writing into a Vec cannot fail.
-    let _ = encode_into(&mut out, format, labels, record);
+    let _ = encode_into(&mut out, format, labels, relevance, record);
     out
 }
 
@@ -103,6 +124,7 @@ fn encode_into(
     out: &mut impl Write,
     format: Format,
     labels: &[String],
+    relevance: bool,
     record: &Record<'_>,
 ) -> std::io::Result<()> {
     match format {
@@ -122,6 +144,13 @@ fn encode_into(
                     row.extend(values.iter().map(|v| round6(*v).to_string()))
                 }
                 None => row.extend(labels.iter().map(|_| String::new())),
+            }
+            if relevance {
+                row.push(
+                    record
+                        .relevance
+                        .map_or(String::new(), |r| round6(r).to_string()),
+                );
             }
             row.push(if record.empty {
                 "true".into()

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 #[derive(clap::Args, Debug)]
 pub struct StatsArgs {
     /// Labelled data, in any layout `train` reads. Repeat to combine.
-    #[arg(long, required = true, value_name = "PATH")]
+    #[arg(long, required = true, value_name = "PATH", num_args = 1..)]
     data: Vec<PathBuf>,
     #[command(flatten)]
     input: DataOptions,

@@ -38,16 +38,16 @@ struct Suggestion<'a> {
 pub fn run(args: SuggestArgs) -> anyhow::Result<i32> {
     let model = open_model(args.model.model.as_deref())?;
     check_inputs(&args.inputs)?;
-    let mut ranked: Vec<(String, Vec<f64>, f64)> = Vec::new();
+    let mut ranked: Vec<(String, Vec<f64>, f64, Option<f64>)> = Vec::new();
     let mut skipped = 0u64;
     for_each_document(
         &args.inputs,
         args.max_doc_bytes,
         |id, text| match text {
             Ok(t) if !t.trim().is_empty() => {
-                let scores = model.predict_proba_row(&model.transform_one(&t));
-                let u = model.uncertainty(&scores);
-                Some((id, scores, u))
+                let scored = model.score_text(&t);
+                let u = model.uncertainty(&scored.scores);
+                Some((id, scored.scores, u, scored.relevance))
             }
             _ => None,
         },
@@ -63,9 +63,9 @@ pub fn run(args: SuggestArgs) -> anyhow::Result<i32> {
     ranked.sort_by(|a, b| b.2.total_cmp(&a.2));
     ranked.truncate(args.n);
     let mut buffer = Vec::new();
-    for (id, scores, u) in &ranked {
+    for (id, scores, u, relevance) in &ranked {
         let labels = model
-            .decide(scores)
+            .decide(scores, *relevance)
             .into_iter()
             .map(|c| model.labels()[c].as_str())
             .collect();

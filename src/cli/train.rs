@@ -1,6 +1,8 @@
 use super::progress;
 use super::EXIT_OK;
-use crate::corpus::{read_labelled_paths, ReadOptions, DEFAULT_MAX_DOC_BYTES};
+use crate::corpus::{
+    read_background_paths, read_labelled_paths, ReadOptions, DEFAULT_MAX_DOC_BYTES,
+};
 use crate::features::DocFrequency;
 use crate::model::{save_model, ClassWeight, Classifier, ClassifierParams, Solver, ThresholdMode};
 use crate::text::LanguageSetting;
@@ -13,8 +15,13 @@ pub struct TrainArgs {
     /// Labelled data: a folder with one sub-folder per label, a .jsonl file of
     /// {"id"?, "text", "labels": [..]} records, or a .csv with text and labels
     /// columns (labels separated by ';'). Repeat to combine sources.
-    #[arg(long, required = true, value_name = "PATH")]
+    #[arg(long, required = true, value_name = "PATH", num_args = 1..)]
     data: Vec<PathBuf>,
+    /// Background documents: text from outside the labelled domain (a .jsonl
+    /// or .csv with a text field, or a folder of files). The model learns a
+    /// relevance gate from them and gives no label to documents like them.
+    #[arg(long, value_name = "PATH", num_args = 1..)]
+    background: Vec<PathBuf>,
     /// Where to write the model (atomically).
     #[arg(long, value_name = "MODEL")]
     out: PathBuf,
@@ -106,6 +113,19 @@ pub struct ModelOptions {
     /// Memory budget for the dense matrix of --solver linfa, in MiB.
     #[arg(long, value_name = "MIB", default_value_t = 512)]
     max_dense_mb: u64,
+    /// Multi-label: labels scored by a document's strongest sentence (learnt
+    /// from document labels), for labels that rest on one explicit sentence.
+    #[arg(long, value_name = "LABEL,...", value_delimiter = ',')]
+    sentence_labels: Vec<String>,
+    /// With --background: documents less relevant than this get no label.
+    #[arg(long, value_name = "P", default_value_t = 0.5)]
+    relevance_threshold: f64,
+    /// Drop numbers (years, counts) from the terms.
+    #[arg(long)]
+    no_numbers: bool,
+    /// Keep traditional Chinese characters apart from simplified ones.
+    #[arg(long)]
+    no_fold_chinese: bool,
 }
 
 impl ModelOptions {
@@ -116,6 +136,10 @@ impl ModelOptions {
         p.analyzer.ngrams = self.ngrams;
         p.analyzer.stop_words = !self.no_stop_words;
         p.analyzer.stemming = !self.no_stemming;
+        p.analyzer.numbers = !self.no_numbers;
+        p.analyzer.fold_chinese = !self.no_fold_chinese;
+        p.sentence_labels = self.sentence_labels.clone();
+        p.relevance_threshold = self.relevance_threshold;
         p.tfidf.min_df = self.min_df;
         p.tfidf.max_df = self.max_df;
         p.tfidf.max_features = self.max_features;
@@ -156,9 +180,14 @@ pub fn run(args: TrainArgs) -> anyhow::Result<i32> {
     for w in &data.warnings {
         stage.suspend(|| eprintln!("docclass: warning: {w}"));
     }
+    let background = read_background_paths(&args.background, options)?;
+    for w in &background.warnings {
+        stage.suspend(|| eprintln!("docclass: warning: {w}"));
+    }
     let report = |s: &str| stage.set_message(s.to_string());
-    let model = Classifier::fit_with_progress(params, &data.documents, &report)
-        .context("training failed")?;
+    let model =
+        Classifier::fit_with_background(params, &data.documents, &background.documents, &report)
+            .context("training failed")?;
     stage.set_message("writing model");
     save_model(&model, &args.out)?;
     stage.finish_and_clear();
@@ -180,7 +209,15 @@ pub fn run(args: TrainArgs) -> anyhow::Result<i32> {
             "single-label"
         },
         summary.documents,
-        per_label.join(", "),
+        if summary.background_documents > 0 {
+            format!(
+                "{}; {} background",
+                per_label.join(", "),
+                summary.background_documents
+            )
+        } else {
+            per_label.join(", ")
+        },
         model.vectorizer().n_features(),
         match summary.convergence.iterations {
             Some(i) => format!("{i} iterations"),

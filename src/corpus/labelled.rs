@@ -60,6 +60,93 @@ pub fn read_labelled_paths(paths: &[PathBuf], options: ReadOptions) -> Result<La
     Ok(all)
 }
 
+/// Reads background (out-of-domain) documents, whose labels do not matter:
+/// JSON Lines or CSV records with a text (a `labels` field or column is
+/// allowed and ignored), or a folder of files read as one document each,
+/// recursively, in sorted order.
+pub fn read_background_paths(paths: &[PathBuf], options: ReadOptions) -> Result<LabelledData> {
+    let mut all = LabelledData::default();
+    for path in paths {
+        let meta = fs::metadata(path).map_err(|e| Error::io(path, e))?;
+        let mut part = if meta.is_dir() {
+            read_files(path, options)?
+        } else {
+            match extension(path).as_deref() {
+                Some("jsonl") | Some("ndjson") | Some("json") => {
+                    read_jsonl_as(path, options, false)?
+                }
+                Some("csv") | Some("tsv") => {
+                    let file = fs::File::open(path).map_err(|e| Error::io(path, e))?;
+                    read_csv_as(
+                        std::io::BufReader::new(file),
+                        path,
+                        csv_delimiter(path),
+                        options,
+                        false,
+                    )?
+                }
+                _ => read_file_list(vec![path.to_path_buf()], options)?,
+            }
+        };
+        for doc in &mut part.documents {
+            doc.labels.clear();
+        }
+        all.documents.extend(part.documents);
+        all.warnings.extend(part.warnings);
+    }
+    Ok(all)
+}
+
+/// Every non-hidden file below `root`, one document each.
+fn read_files(root: &Path, options: ReadOptions) -> Result<LabelledData> {
+    let mut found: Vec<PathBuf> = walkdir::WalkDir::new(root)
+        .follow_links(true)
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !is_hidden(e.path()))
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.into_path())
+        .collect();
+    found.sort();
+    read_file_list(found, options)
+}
+
+fn read_file_list(files: Vec<PathBuf>, options: ReadOptions) -> Result<LabelledData> {
+    let results = files
+        .par_iter()
+        .map(|path| read_document_file(path, options, Vec::new()))
+        .collect();
+    collect_results(results, options)
+}
+
+/// One file as one document, in any format [`crate::corpus::extract`] reads.
+fn read_document_file(
+    path: &Path,
+    options: ReadOptions,
+    labels: Vec<String>,
+) -> std::result::Result<LabelledDocument, Error> {
+    let size = fs::metadata(path).map_err(|e| Error::io(path, e))?.len();
+    if size > options.max_doc_bytes as u64 {
+        return Err(Error::data(
+            path,
+            0,
+            format!(
+                "document is {size} bytes, over the limit of {} (--max-doc-bytes)",
+                options.max_doc_bytes
+            ),
+        ));
+    }
+    let bytes = fs::read(path).map_err(|e| Error::io(path, e))?;
+    let text = extract_with_limit(bytes, EXTRACT_TIME_LIMIT)
+        .map_err(|e| Error::data(path, 0, e))?
+        .text;
+    Ok(LabelledDocument {
+        id: path.display().to_string(),
+        text,
+        labels,
+    })
+}
+
 /// Reads one labelled source, choosing the layout from what the path is.
 pub fn read_labelled(path: &Path, options: ReadOptions) -> Result<LabelledData> {
     let meta = fs::metadata(path).map_err(|e| Error::io(path, e))?;
@@ -124,28 +211,7 @@ fn read_folder(root: &Path, options: ReadOptions) -> Result<LabelledData> {
     }
     let results: Vec<std::result::Result<LabelledDocument, Error>> = files
         .par_iter()
-        .map(|(label, path)| {
-            let size = fs::metadata(path).map_err(|e| Error::io(path, e))?.len();
-            if size > options.max_doc_bytes as u64 {
-                return Err(Error::data(
-                    path,
-                    0,
-                    format!(
-                        "document is {size} bytes, over the limit of {} (--max-doc-bytes)",
-                        options.max_doc_bytes
-                    ),
-                ));
-            }
-            let bytes = fs::read(path).map_err(|e| Error::io(path, e))?;
-            let text = extract_with_limit(bytes, EXTRACT_TIME_LIMIT)
-                .map_err(|e| Error::data(path, 0, e))?
-                .text;
-            Ok(LabelledDocument {
-                id: path.display().to_string(),
-                text,
-                labels: vec![label.clone()],
-            })
-        })
+        .map(|(label, path)| read_document_file(path, options, vec![label.clone()]))
         .collect();
     collect_results(results, options)
 }
@@ -166,6 +232,10 @@ fn collect_results(
 }
 
 fn read_jsonl(path: &Path, options: ReadOptions) -> Result<LabelledData> {
+    read_jsonl_as(path, options, true)
+}
+
+fn read_jsonl_as(path: &Path, options: ReadOptions, need_labels: bool) -> Result<LabelledData> {
     let file = fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let mut results = Vec::new();
     for item in read_lines_limited(std::io::BufReader::new(file), options.max_doc_bytes) {
@@ -188,9 +258,15 @@ fn read_jsonl(path: &Path, options: ReadOptions) -> Result<LabelledData> {
             continue;
         }
         let record = parse_json_record(&line).and_then(|r| {
-            let labels = r.labels.ok_or_else(|| {
-                "missing \"labels\" (use [] for a document with no label)".to_string()
-            })?;
+            let labels = match r.labels {
+                Some(labels) => labels,
+                None if !need_labels => Vec::new(),
+                None => {
+                    return Err(
+                        "missing \"labels\" (use [] for a document with no label)".to_string()
+                    )
+                }
+            };
             Ok(LabelledDocument {
                 id: r
                     .id
@@ -224,6 +300,16 @@ pub fn read_labelled_csv<R: std::io::BufRead>(
     delimiter: u8,
     options: ReadOptions,
 ) -> Result<LabelledData> {
+    read_csv_as(input, path, delimiter, options, true)
+}
+
+fn read_csv_as<R: std::io::BufRead>(
+    input: R,
+    path: &Path,
+    delimiter: u8,
+    options: ReadOptions,
+    need_labels: bool,
+) -> Result<LabelledData> {
     let mut records = read_csv_records(input, delimiter, options.max_doc_bytes);
     let headers = match records.next() {
         Some(CsvRead::Record { fields, .. }) => fields,
@@ -253,9 +339,14 @@ pub fn read_labelled_csv<R: std::io::BufRead>(
     };
     let text_col = column("text")
         .ok_or_else(|| Error::data(path, 1, "no \"text\" column in the header row"))?;
-    let labels_col = column("labels")
-        .or_else(|| column("label"))
-        .ok_or_else(|| Error::data(path, 1, "no \"labels\" column in the header row"))?;
+    let labels_col = column("labels").or_else(|| column("label"));
+    if need_labels && labels_col.is_none() {
+        return Err(Error::data(
+            path,
+            1,
+            "no \"labels\" column in the header row",
+        ));
+    }
     let id_col = column("id");
     let mut results = Vec::new();
     for item in records {
@@ -274,7 +365,7 @@ pub fn read_labelled_csv<R: std::io::BufRead>(
             }
             CsvRead::Io(e) => return Err(Error::io(path, e)),
         };
-        if text_col >= fields.len() || labels_col >= fields.len() {
+        if text_col >= fields.len() || labels_col.is_some_and(|c| c >= fields.len()) {
             results.push(Err(Error::data(
                 path,
                 line,
@@ -286,7 +377,8 @@ pub fn read_labelled_csv<R: std::io::BufRead>(
             )));
             continue;
         }
-        let labels: Vec<String> = fields[labels_col]
+        let labels: Vec<String> = labels_col
+            .map_or("", |c| fields[c].as_str())
             .split(';')
             .map(str::trim)
             .filter(|l| !l.is_empty())

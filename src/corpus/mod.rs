@@ -12,6 +12,6 @@ pub mod records;
 pub use extract::{extract, DocumentFormat, Extracted, EXTRACT_TIME_LIMIT};
 pub use input::{check_inputs, documents, read_document, read_document_file, InputDocument};
 pub use labelled::{
-    read_labelled, read_labelled_csv, read_labelled_paths, LabelledData, LabelledDocument,
-    ReadOptions, DEFAULT_MAX_DOC_BYTES,
+    read_background_paths, read_labelled, read_labelled_csv, read_labelled_paths, LabelledData,
+    LabelledDocument, ReadOptions, DEFAULT_MAX_DOC_BYTES,
 };

@@ -7,6 +7,7 @@
 
 mod tfidf;
 
+pub(crate) use tfidf::assemble as assemble_rows;
 pub use tfidf::{ColumnCounter, DocFrequency, TermSource, TfidfParams, TfidfVectorizer};
 
 /// Sparse matrix type of the whole pipeline: compressed sparse rows, one row

@@ -21,6 +21,10 @@ pub struct LabelExplanation {
     pub threshold: f64,
     pub assigned: bool,
     pub intercept: f64,
+    /// For a sentence label: the sentence its score comes from (the
+    /// contributions are that sentence's terms).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sentence: Option<String>,
     /// Strongest positive contributions, largest first.
     pub up: Vec<Contribution>,
     /// Strongest negative contributions, most negative first.
@@ -41,6 +45,10 @@ pub struct Evidence {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Explanation {
     pub language: Language,
+    /// The relevance gate's probability that the document is in the model's
+    /// domain; each label's score is this times the label's own probability.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub relevance: Option<f64>,
     pub labels: Vec<LabelExplanation>,
     pub evidence: Vec<Evidence>,
 }
@@ -54,13 +62,20 @@ impl Classifier {
     /// terms of each assigned label (or of the best-scoring label when none
     /// is assigned) occur.
     pub fn explain(&self, text: &str, top: usize) -> Explanation {
-        let (language, row) = self.analyze_row(text);
-        let scores = self.predict_proba_row(&row);
-        let assigned = self.decide(&scores);
+        let analysed = self.analyze_text(text);
+        let scored = self.score_analysed(&analysed);
+        let scores = &scored.scores;
+        let assigned = self.decide(scores, scored.relevance);
+        let language = analysed.language;
         let vocabulary = self.vectorizer().vocabulary();
         let k = self.labels().len();
         let labels: Vec<LabelExplanation> = (0..k)
             .map(|c| {
+                let sentence = scored.sentence[c];
+                let row = match sentence {
+                    Some(s) => &analysed.sentence_rows[s],
+                    None => &analysed.row,
+                };
                 let mut contributions: Vec<Contribution> = row
                     .iter()
                     .map(|&(j, v)| Contribution {
@@ -90,6 +105,7 @@ impl Classifier {
                     threshold: self.thresholds()[c],
                     assigned: assigned.contains(&c),
                     intercept: self.intercepts()[c],
+                    sentence: sentence.map(|s| analysed.sentences[s].clone()),
                     up,
                     down,
                 }
@@ -107,6 +123,23 @@ impl Classifier {
         let sentences = split_sentences(text);
         let mut evidence = Vec::new();
         for &c in &focus {
+            if let Some(sentence) = &labels[c].sentence {
+                // A sentence label's evidence is the sentence that scored.
+                let mut terms: Vec<String> = labels[c]
+                    .up
+                    .iter()
+                    .map(|x| x.term.clone())
+                    .take(8)
+                    .collect();
+                terms.dedup();
+                evidence.push(Evidence {
+                    label: labels[c].label.clone(),
+                    sentence: sentence.clone(),
+                    terms,
+                    weight: labels[c].up.iter().map(|x| x.weight).sum(),
+                });
+                continue;
+            }
             let strong: Vec<&str> = labels[c].up.iter().map(|x| x.term.as_str()).collect();
             let mut found: Vec<Evidence> = sentences
                 .iter()
@@ -140,6 +173,7 @@ impl Classifier {
         }
         Explanation {
             language,
+            relevance: scored.relevance,
             labels,
             evidence,
         }

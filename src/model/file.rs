@@ -27,7 +27,11 @@ use std::path::Path;
 
 pub const MAGIC: &[u8; 16] = b"DOCCLASS-MODEL\n\0";
 /// Bumped whenever the layout or the meaning of a field changes.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
+
+/// Oldest format this docclass reads: format 1 is format 2 without a
+/// relevance gate or sentence labels.
+pub const OLDEST_FORMAT_VERSION: u32 = 1;
 
 /// The default model, trained on `training/programs.jsonl` (see
 /// `models/README.md`), compiled into the binary.
@@ -44,6 +48,10 @@ pub struct Header {
     pub n_features: usize,
     pub params: ClassifierParams,
     pub training: TrainingSummary,
+    /// Intercept of the relevance gate; its `n_features` weights follow the
+    /// label intercepts. Absent for a model trained without background.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relevance_intercept: Option<f64>,
 }
 
 /// Serialises a classifier to bytes.
@@ -55,6 +63,7 @@ pub fn to_bytes(model: &Classifier) -> Result<Vec<u8>> {
         n_features: model.vectorizer.n_features(),
         params: model.params.clone(),
         training: model.summary.clone(),
+        relevance_intercept: model.gate.as_ref().map(|g| g.intercept),
     };
     let json = serde_json::to_vec(&header)
         .map_err(|e| Error::Training(format!("cannot encode model header: {e}")))?;
@@ -69,7 +78,13 @@ pub fn to_bytes(model: &Classifier) -> Result<Vec<u8>> {
         out.extend_from_slice(&(term.len() as u32).to_le_bytes());
         out.extend_from_slice(term.as_bytes());
     }
-    for values in [model.vectorizer.idf(), &model.weights, &model.intercepts] {
+    let gate: &[f64] = model.gate.as_ref().map_or(&[], |g| &g.weights);
+    for values in [
+        model.vectorizer.idf(),
+        &model.weights,
+        &model.intercepts,
+        gate,
+    ] {
         for v in values {
             out.extend_from_slice(&v.to_le_bytes());
         }
@@ -174,7 +189,7 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Classifier> {
              {FORMAT_VERSION}: upgrade docclass or retrain the model"
         )));
     }
-    if version != FORMAT_VERSION {
+    if version < OLDEST_FORMAT_VERSION {
         return Err(bad(format!(
             "model format {version} is no longer supported; retrain the model"
         )));
@@ -231,9 +246,12 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Classifier> {
              but {detail}"
         ))
     };
+    let gated = header.relevance_intercept.is_some();
+    let gate_numbers = if gated { d } else { 0 };
     let numbers = d
         .checked_mul(k)
         .and_then(|dk| dk.checked_add(d))
+        .and_then(|n| n.checked_add(gate_numbers))
         .and_then(|n| n.checked_add(k))
         .and_then(|n| n.checked_mul(8))
         .ok_or_else(|| shapes("those sizes overflow".into()))?;
@@ -275,6 +293,25 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Classifier> {
     }
     let weights = r.f64s(d * k, "weights")?;
     let intercepts = r.f64s(k, "intercepts")?;
+    let gate = match header.relevance_intercept {
+        Some(intercept) if intercept.is_finite() => Some(super::Gate {
+            weights: r.f64s(d, "relevance weights")?,
+            intercept,
+        }),
+        Some(_) => return Err(bad("the relevance intercept is not finite".into())),
+        None => None,
+    };
+    let mut sentence_scoped = vec![false; k];
+    for name in &header.params.sentence_labels {
+        match header.labels.iter().position(|l| l == name) {
+            Some(c) => sentence_scoped[c] = true,
+            None => {
+                return Err(bad(format!(
+                    "sentence label {name:?} is not one of the model's labels"
+                )))
+            }
+        }
+    }
     debug_assert_eq!(r.pos, r.bytes.len());
     let analyzer = header
         .params
@@ -291,6 +328,8 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Classifier> {
         weights,
         intercepts,
         thresholds: header.thresholds,
+        gate,
+        sentence_scoped,
         summary: header.training,
         columns: Default::default(),
     })

@@ -3,6 +3,7 @@
 
 pub mod explain;
 pub mod file;
+pub mod heads;
 mod linfa_solver;
 pub mod logistic;
 mod parvec;
@@ -12,6 +13,7 @@ pub use explain::{Contribution, Evidence, Explanation, LabelExplanation};
 pub use file::{
     default_model, load_model, save_model, DEFAULT_MODEL_BYTES, DEFAULT_MODEL_NAME, FORMAT_VERSION,
 };
+pub use heads::{Gate, Scored};
 pub use linfa_solver::DEFAULT_MAX_DENSE_BYTES;
 pub use logistic::{sigmoid, Convergence, Objective};
 
@@ -104,6 +106,19 @@ pub struct ClassifierParams {
     /// from zero weights and is deterministic.
     pub seed: u64,
     pub max_dense_bytes: u64,
+    /// Labels scored by a document's strongest sentence, learnt from
+    /// document labels by multiple-instance learning (see [`heads`]).
+    #[serde(default)]
+    pub sentence_labels: Vec<String>,
+    /// Documents whose relevance (the gate's probability that they belong
+    /// to the labelled domain) is below this get no label. Only used by
+    /// models trained with background documents.
+    #[serde(default = "half")]
+    pub relevance_threshold: f64,
+}
+
+fn half() -> f64 {
+    0.5
 }
 
 impl Default for ClassifierParams {
@@ -120,6 +135,8 @@ impl Default for ClassifierParams {
             thresholds: ThresholdMode::Fixed(0.5),
             seed: 0,
             max_dense_bytes: DEFAULT_MAX_DENSE_BYTES,
+            sentence_labels: Vec::new(),
+            relevance_threshold: 0.5,
         }
     }
 }
@@ -155,6 +172,12 @@ impl ClassifierParams {
             }
             _ => {}
         }
+        if !(self.relevance_threshold > 0.0 && self.relevance_threshold < 1.0) {
+            return Err(Error::InvalidParams(format!(
+                "relevance threshold must be strictly between 0 and 1, got {}",
+                self.relevance_threshold
+            )));
+        }
         self.tfidf.check()?;
         self.analyzer.clone().check()
     }
@@ -173,6 +196,9 @@ pub struct TrainingSummary {
     /// By detected (or fixed) language.
     pub documents_per_language: BTreeMap<String, usize>,
     pub unlabelled_documents: usize,
+    /// Out-of-domain documents the relevance gate was trained against.
+    #[serde(default)]
+    pub background_documents: usize,
     pub convergence: Convergence,
     pub warnings: Vec<String>,
     /// Metrics of the model on its own training documents: optimistic,
@@ -202,8 +228,21 @@ pub struct Classifier {
     weights: Vec<f64>,
     intercepts: Vec<f64>,
     thresholds: Vec<f64>,
+    gate: Option<Gate>,
+    /// Per label: scored by the strongest sentence.
+    sentence_scoped: Vec<bool>,
     summary: TrainingSummary,
     columns: ThreadLocal<ColumnCache>,
+}
+
+/// A text as the model reads it.
+#[derive(Debug, Clone)]
+pub struct AnalysedText {
+    pub language: Language,
+    pub row: Vec<(u32, f64)>,
+    /// Filled only for models with sentence labels.
+    pub sentences: Vec<String>,
+    pub sentence_rows: Vec<Vec<(u32, f64)>>,
 }
 
 /// A vocabulary term and its weight for one label.
@@ -214,8 +253,12 @@ pub type WeightedTerm = (String, f64);
 pub struct Prediction {
     /// Indices into [`Classifier::labels`] of the assigned labels.
     pub labels: Vec<usize>,
-    /// Probability of each label, in [`Classifier::labels`] order.
+    /// Probability of each label, in [`Classifier::labels`] order: for a
+    /// model with a relevance gate, relevance x the label's probability.
     pub scores: Vec<f64>,
+    /// The gate's probability that the document is in the model's domain
+    /// (`None` for models trained without background documents).
+    pub relevance: Option<f64>,
 }
 
 /// Labels in a stable order: sorted, so that the same data in any order
@@ -229,7 +272,24 @@ pub fn label_set(docs: &[LabelledDocument]) -> Vec<String> {
 
 /// SHA-256 identifying the training data.
 pub fn data_hash(docs: &[LabelledDocument]) -> String {
+    data_hash_with_background(docs, &[])
+}
+
+/// SHA-256 of labelled and background documents (the same as
+/// [`data_hash`] when there is no background).
+pub fn data_hash_with_background(
+    docs: &[LabelledDocument],
+    background: &[LabelledDocument],
+) -> String {
     let mut hasher = Sha256::new();
+    if !background.is_empty() {
+        hasher.update(b"background\x1d");
+        for doc in background {
+            hasher.update(doc.text.as_bytes());
+            hasher.update([0x1eu8]);
+        }
+        hasher.update(b"\x1d");
+    }
     for doc in docs {
         hasher.update(doc.text.as_bytes());
         hasher.update([0u8]);
@@ -350,6 +410,19 @@ impl Classifier {
         docs: &[LabelledDocument],
         progress: &(dyn Fn(&str) + Sync),
     ) -> Result<Classifier> {
+        Self::fit_with_background(params, docs, &[], progress)
+    }
+
+    /// Trains on labelled documents and, when `background` is not empty, a
+    /// relevance gate that tells them from out-of-domain documents
+    /// (`background`'s labels are ignored). Background documents are also
+    /// negatives for every one-vs-rest label.
+    pub fn fit_with_background(
+        params: ClassifierParams,
+        docs: &[LabelledDocument],
+        background: &[LabelledDocument],
+        progress: &(dyn Fn(&str) + Sync),
+    ) -> Result<Classifier> {
         let analyzer = params.check()?;
         if docs.is_empty() {
             return Err(Error::Training("no documents".into()));
@@ -377,9 +450,27 @@ impl Classifier {
             }
             _ => {}
         }
+        let mut sentence_scoped = vec![false; labels.len()];
+        for name in &params.sentence_labels {
+            match labels.iter().position(|l| l == name) {
+                Some(c) => sentence_scoped[c] = true,
+                None => {
+                    return Err(Error::InvalidParams(format!(
+                        "--sentence-labels names '{name}', which no training document has \
+                         (labels: {})",
+                        labels.join(", ")
+                    )))
+                }
+            }
+        }
+        if objective == Objective::Multinomial && sentence_scoped.contains(&true) {
+            return Err(Error::InvalidParams(
+                "sentence labels need a multi-label model: add --multi-label".into(),
+            ));
+        }
         // `labels` already holds every label, so nothing is appended.
         let mut names = labels.clone();
-        let label_sets: Vec<Vec<usize>> = docs
+        let mut label_sets: Vec<Vec<usize>> = docs
             .iter()
             .map(|d| label_indices(&mut names, &d.labels))
             .collect();
@@ -401,28 +492,80 @@ impl Classifier {
                 ));
             }
         }
+        label_sets.extend(background.iter().map(|_| Vec::new()));
+        let is_background: Vec<bool> = (0..docs.len() + background.len())
+            .map(|i| i >= docs.len())
+            .collect();
+        let text_of = |i: usize| -> &str {
+            if i < docs.len() {
+                &docs[i].text
+            } else {
+                &background[i - docs.len()].text
+            }
+        };
+        let n_all = docs.len() + background.len();
 
         progress("analysing and vectorizing");
-        let languages: Vec<AtomicUsize> = docs.iter().map(|_| AtomicUsize::new(0)).collect();
+        let languages: Vec<AtomicUsize> = (0..n_all).map(|_| AtomicUsize::new(0)).collect();
         let (vectorizer, x) = TfidfVectorizer::fit_transform_with(
             params.tfidf.clone(),
-            docs.len(),
+            n_all,
             |i, sink: &mut dyn FnMut(&str)| {
-                let language = analyzer.for_each_term(&docs[i].text, sink);
+                let language = analyzer.for_each_term(text_of(i), sink);
                 languages[i].store(language.index(), Ordering::Relaxed);
             },
         )?;
+        let language_of = |i: usize| Language::ALL[languages[i].load(Ordering::Relaxed)];
         let mut per_language = BTreeMap::new();
-        for l in &languages {
-            let code = Language::ALL[l.load(Ordering::Relaxed)].code().to_string();
-            *per_language.entry(code).or_insert(0) += 1;
+        for i in 0..docs.len() {
+            *per_language
+                .entry(language_of(i).code().to_string())
+                .or_insert(0) += 1;
         }
+        let sentences = if sentence_scoped.contains(&true) {
+            progress("analysing sentences");
+            let per_doc: Vec<Vec<Vec<(u32, f64)>>> = (0..n_all)
+                .into_par_iter()
+                .map(|i| {
+                    explain::split_sentences(text_of(i))
+                        .iter()
+                        .map(|sentence| {
+                            vectorizer.row_with(|sink| {
+                                analyzer.for_each_term_as(sentence, Some(language_of(i)), sink);
+                            })
+                        })
+                        .collect()
+                })
+                .collect();
+            let mut spans = Vec::with_capacity(n_all);
+            let mut rows = Vec::new();
+            for doc in per_doc {
+                let start = rows.len();
+                rows.extend(doc);
+                spans.push(start..rows.len());
+            }
+            Some(heads::SentenceData {
+                x: crate::features::assemble_rows(rows, vectorizer.n_features()),
+                spans,
+            })
+        } else {
+            None
+        };
 
         progress("fitting logistic regression");
         let k = labels.len();
-        let (weights, intercepts, convergence) =
-            fit_linear(&params, &x, &label_sets, k, objective)?;
-        if !convergence.converged {
+        let data = heads::TrainData {
+            x: &x,
+            label_sets: &label_sets,
+            background: &is_background,
+            sentences: sentences.as_ref(),
+            sentence_scoped: &sentence_scoped,
+            k,
+            objective,
+        };
+        let all: Vec<usize> = (0..n_all).collect();
+        let fitted = data.fit(&params, &all)?;
+        if !fitted.convergence.converged {
             warnings.push(format!(
                 "the optimizer stopped at --max-iter {} before converging",
                 params.max_iter
@@ -435,20 +578,25 @@ impl Classifier {
             (Objective::OneVsRest, ThresholdMode::Fixed(t)) => vec![t; k],
             (Objective::OneVsRest, ThresholdMode::Tuned { folds }) => {
                 progress("tuning thresholds");
-                let (thresholds, scores) = thresholds::tune(&params, &x, &label_sets, k, folds)?;
+                let (thresholds, scores) = thresholds::tune(&params, &data, folds)?;
                 out_of_fold = Some(scores);
                 thresholds
             }
         };
+        let in_sample: Vec<Scored> = (0..n_all).map(|i| data.score(&fitted, i)).collect();
 
         let summary = TrainingSummary {
             docclass_version: env!("CARGO_PKG_VERSION").to_string(),
-            data_sha256: data_hash(docs),
+            data_sha256: data_hash_with_background(docs, background),
             documents: docs.len(),
             documents_per_label: per_label,
             documents_per_language: per_language,
-            unlabelled_documents: label_sets.iter().filter(|s| s.is_empty()).count(),
-            convergence,
+            unlabelled_documents: label_sets[..docs.len()]
+                .iter()
+                .filter(|s| s.is_empty())
+                .count(),
+            background_documents: background.len(),
+            convergence: fitted.convergence,
             warnings,
             training_metrics: None,
             cross_validated_metrics: None,
@@ -459,22 +607,26 @@ impl Classifier {
             vectorizer,
             labels,
             objective,
-            weights,
-            intercepts,
+            weights: fitted.weights,
+            intercepts: fitted.intercepts,
             thresholds,
+            gate: fitted.gate,
+            sentence_scoped,
             summary,
             columns: ThreadLocal::new(),
         };
         let single = objective == Objective::Multinomial;
-        let fitted: Vec<Vec<usize>> = model
-            .predict_proba_matrix(&x)
+        let decided: Vec<Vec<usize>> = in_sample
             .iter()
-            .map(|s| model.decide(s))
+            .map(|s| model.decide(&s.scores, s.relevance))
             .collect();
         model.summary.training_metrics =
-            Some(evaluate(&model.labels, &label_sets, &fitted, single));
+            Some(evaluate(&model.labels, &label_sets, &decided, single));
         if let Some(scores) = out_of_fold {
-            let predicted: Vec<Vec<usize>> = scores.iter().map(|s| model.decide(s)).collect();
+            let predicted: Vec<Vec<usize>> = scores
+                .iter()
+                .map(|s| model.decide(&s.scores, s.relevance))
+                .collect();
             model.summary.cross_validated_metrics =
                 Some(evaluate(&model.labels, &label_sets, &predicted, single));
         }
@@ -512,6 +664,17 @@ impl Classifier {
     pub fn intercepts(&self) -> &[f64] {
         &self.intercepts
     }
+    /// The relevance gate, for models trained with background documents.
+    pub fn gate(&self) -> Option<&Gate> {
+        self.gate.as_ref()
+    }
+    /// Whether label `c` is scored by the document's strongest sentence.
+    pub fn is_sentence_label(&self, c: usize) -> bool {
+        self.sentence_scoped.get(c).copied().unwrap_or(false)
+    }
+    fn has_sentence_labels(&self) -> bool {
+        self.sentence_scoped.contains(&true)
+    }
 
     /// TF-IDF row of one text, as sorted (column, value) pairs.
     pub fn transform_one(&self, text: &str) -> Vec<(u32, f64)> {
@@ -520,6 +683,16 @@ impl Classifier {
 
     /// The document's language and its TF-IDF row, from one analysis pass.
     pub fn analyze_row(&self, text: &str) -> (Language, Vec<(u32, f64)>) {
+        self.analyze_row_as(text, None)
+    }
+
+    /// [`Classifier::analyze_row`] in a given language (for a sentence of a
+    /// document whose language is known), or detecting it.
+    pub fn analyze_row_as(
+        &self,
+        text: &str,
+        language: Option<Language>,
+    ) -> (Language, Vec<(u32, f64)>) {
         let cache = self.columns.get_or(|| {
             RefCell::new(
                 Language::ALL
@@ -530,34 +703,36 @@ impl Classifier {
         });
         let mut cache = cache.borrow_mut();
         let mut columns = ColumnCounter::default();
-        let language = self.analyzer.for_each_piece(text, |piece| match piece {
-            Piece::Term(term) => {
-                if let Some(col) = self.vectorizer.term_index(term) {
-                    columns.push(col as u32);
-                }
-            }
-            Piece::Word(word, lang) => {
-                let map = &mut cache[lang.index()];
-                let col = match map.get(word) {
-                    Some(col) => *col,
-                    None => {
-                        let col = self
-                            .analyzer
-                            .resolve_word(word, lang)
-                            .and_then(|term| self.vectorizer.term_index(&term))
-                            .map(|c| c as u32);
-                        if map.len() >= COLUMN_CACHE_LIMIT {
-                            map.clear();
-                        }
-                        map.insert(CompactString::new(word), col);
-                        col
+        let language = self
+            .analyzer
+            .for_each_piece_as(text, language, |piece| match piece {
+                Piece::Term(term) => {
+                    if let Some(col) = self.vectorizer.term_index(term) {
+                        columns.push(col as u32);
                     }
-                };
-                if let Some(col) = col {
-                    columns.push(col);
                 }
-            }
-        });
+                Piece::Word(word, lang) => {
+                    let map = &mut cache[lang.index()];
+                    let col = match map.get(word) {
+                        Some(col) => *col,
+                        None => {
+                            let col = self
+                                .analyzer
+                                .resolve_word(word, lang)
+                                .and_then(|term| self.vectorizer.term_index(&term))
+                                .map(|c| c as u32);
+                            if map.len() >= COLUMN_CACHE_LIMIT {
+                                map.clear();
+                            }
+                            map.insert(CompactString::new(word), col);
+                            col
+                        }
+                    };
+                    if let Some(col) = col {
+                        columns.push(col);
+                    }
+                }
+            });
         (language, self.vectorizer.row_from_counter(columns))
     }
 
@@ -569,50 +744,62 @@ impl Classifier {
             })
     }
 
-    /// Label probabilities of one TF-IDF row.
-    pub fn predict_proba_row(&self, row: &[(u32, f64)]) -> Vec<f64> {
-        let z = logistic::linear_scores(
-            &self.weights,
-            &self.intercepts,
-            row.iter().map(|&(j, v)| (j as usize, v)),
-        );
-        match self.objective {
-            Objective::OneVsRest => z.into_iter().map(sigmoid).collect(),
-            Objective::Multinomial => {
-                let max = z.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-                let exp: Vec<f64> = z.iter().map(|v| (v - max).exp()).collect();
-                let sum: f64 = exp.iter().sum();
-                exp.into_iter().map(|e| e / sum).collect()
-            }
+    /// Everything scoring needs from a text: its language, TF-IDF row and,
+    /// for a model with sentence labels, its sentences and their rows.
+    pub fn analyze_text(&self, text: &str) -> AnalysedText {
+        let (language, row) = self.analyze_row(text);
+        let (sentences, sentence_rows) = if self.has_sentence_labels() {
+            let sentences = explain::split_sentences(text);
+            let rows = sentences
+                .iter()
+                .map(|s| self.analyze_row_as(s, Some(language)).1)
+                .collect();
+            (sentences, rows)
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        AnalysedText {
+            language,
+            row,
+            sentences,
+            sentence_rows,
         }
     }
 
-    /// Label probabilities for every row of a matrix, in parallel.
-    pub fn predict_proba_matrix(&self, x: &SparseMatrix) -> Vec<Vec<f64>> {
-        (0..x.rows())
-            .into_par_iter()
-            .map(|i| {
-                let row: Vec<(u32, f64)> = x
-                    .outer_view(i)
-                    .map(|r| r.iter().map(|(j, &v)| (j as u32, v)).collect())
-                    .unwrap_or_default();
-                self.predict_proba_row(&row)
-            })
-            .collect()
+    /// Scores of an analysed text.
+    pub fn score_analysed(&self, analysed: &AnalysedText) -> Scored {
+        heads::score(
+            &self.weights,
+            &self.intercepts,
+            self.gate.as_ref(),
+            self.objective,
+            &self.sentence_scoped,
+            &analysed.row,
+            &analysed.sentence_rows,
+        )
+    }
+
+    /// Scores of one text.
+    pub fn score_text(&self, text: &str) -> Scored {
+        self.score_analysed(&self.analyze_text(text))
     }
 
     /// Label probabilities of texts, in input order.
     pub fn predict_proba(&self, texts: &[&str]) -> Vec<Vec<f64>> {
         texts
             .par_iter()
-            .map(|t| self.predict_proba_row(&self.transform_one(t)))
+            .map(|t| self.score_text(t).scores)
             .collect()
     }
 
-    /// Labels chosen from probabilities: the most probable class for
-    /// single-label models, every label over its threshold for multi-label
-    /// models.
-    pub fn decide(&self, scores: &[f64]) -> Vec<usize> {
+    /// Labels chosen from probabilities: none for a document whose
+    /// relevance is under the model's relevance threshold; otherwise the
+    /// most probable class for single-label models, every label over its
+    /// threshold for multi-label models.
+    pub fn decide(&self, scores: &[f64], relevance: Option<f64>) -> Vec<usize> {
+        if relevance.is_some_and(|r| r < self.params.relevance_threshold) {
+            return Vec::new();
+        }
         match self.objective {
             Objective::Multinomial => {
                 let best =
@@ -684,11 +871,36 @@ impl Classifier {
         (positive, negative)
     }
 
+    /// The `n` terms that most raise and most lower relevance.
+    pub fn top_relevance_terms(&self, n: usize) -> (Vec<WeightedTerm>, Vec<WeightedTerm>) {
+        let Some(gate) = &self.gate else {
+            return (Vec::new(), Vec::new());
+        };
+        let mut terms: Vec<(usize, f64)> = gate.weights.iter().copied().enumerate().collect();
+        terms.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let name = |&(j, w): &(usize, f64)| (self.vectorizer.vocabulary()[j].clone(), w);
+        let positive = terms
+            .iter()
+            .filter(|t| t.1 > 0.0)
+            .take(n)
+            .map(name)
+            .collect();
+        let negative = terms
+            .iter()
+            .rev()
+            .filter(|t| t.1 < 0.0)
+            .take(n)
+            .map(name)
+            .collect();
+        (positive, negative)
+    }
+
     pub fn predict_text(&self, text: &str) -> Prediction {
-        let scores = self.predict_proba_row(&self.transform_one(text));
+        let scored = self.score_text(text);
         Prediction {
-            labels: self.decide(&scores),
-            scores,
+            labels: self.decide(&scored.scores, scored.relevance),
+            scores: scored.scores,
+            relevance: scored.relevance,
         }
     }
 

@@ -1,8 +1,8 @@
 //! Per-label decision thresholds tuned on out-of-fold predictions.
 
-use super::{fit_linear, ClassifierParams, Objective};
+use super::heads::{Scored, TrainData};
+use super::ClassifierParams;
 use crate::eval::stratified_folds;
-use crate::features::{select_rows, SparseMatrix};
 use crate::Result;
 
 /// Candidate thresholds: a coarse grid, because a threshold fitted to the
@@ -12,44 +12,56 @@ fn grid() -> impl Iterator<Item = f64> {
 }
 
 /// For each label, the threshold maximising F1 of out-of-fold predictions;
-/// ties go to the threshold nearest 0.5. Also returns the out-of-fold
-/// probabilities, from which honest metrics are stored in the model.
+/// ties go to the threshold nearest 0.5. Every head (labels, sentence
+/// labels, relevance gate) is refitted in each fold, so the scores are those
+/// the final model would give new documents. Also returns the out-of-fold
+/// scores, from which honest metrics are stored in the model.
 pub(crate) fn tune(
     params: &ClassifierParams,
-    x: &SparseMatrix,
-    label_sets: &[Vec<usize>],
-    k: usize,
+    data: &TrainData<'_>,
     folds: usize,
-) -> Result<(Vec<f64>, Vec<Vec<f64>>)> {
-    let n = label_sets.len();
-    let fold_of = stratified_folds(label_sets, k, folds.min(n.max(2)), params.seed);
-    let mut scores = vec![vec![0.0; k]; n];
+) -> Result<(Vec<f64>, Vec<Scored>)> {
+    let n = data.label_sets.len();
+    let k = data.k;
+    // Background documents are spread over the folds like a label of their own.
+    let strata: Vec<Vec<usize>> = (0..n)
+        .map(|i| {
+            if data.background[i] {
+                vec![k]
+            } else {
+                data.label_sets[i].clone()
+            }
+        })
+        .collect();
+    let fold_of = stratified_folds(&strata, k + 1, folds.min(n.max(2)), params.seed);
+    let mut scores: Vec<Scored> = vec![
+        Scored {
+            relevance: None,
+            scores: vec![0.0; k],
+            sentence: vec![None; k],
+        };
+        n
+    ];
     for fold in 0..folds {
         let train: Vec<usize> = (0..n).filter(|&i| fold_of[i] != fold).collect();
         let test: Vec<usize> = (0..n).filter(|&i| fold_of[i] == fold).collect();
         if train.is_empty() || test.is_empty() {
             continue;
         }
-        let x_train = select_rows(x, &train);
-        let sets: Vec<Vec<usize>> = train.iter().map(|&i| label_sets[i].clone()).collect();
-        let (w, b, _) = fit_linear(params, &x_train, &sets, k, Objective::OneVsRest)?;
+        let heads = data.fit(params, &train)?;
         for &i in &test {
-            let row: Vec<(usize, f64)> = x
-                .outer_view(i)
-                .map(|r| r.iter().map(|(j, &v)| (j, v)).collect())
-                .unwrap_or_default();
-            let z = super::logistic::linear_scores(&w, &b, row);
-            scores[i] = z.into_iter().map(super::sigmoid).collect();
+            scores[i] = data.score(&heads, i);
         }
     }
+    let relevant = |s: &Scored| s.relevance.is_none_or(|r| r >= params.relevance_threshold);
     let thresholds = (0..k)
         .map(|c| {
             let mut best: (f64, f64) = (f64::NEG_INFINITY, 0.5);
             for t in grid() {
                 let (mut tp, mut fp, mut fn_) = (0usize, 0usize, 0usize);
-                for i in 0..n {
-                    let truth = label_sets[i].contains(&c);
-                    let predicted = scores[i][c] >= t;
+                for (set, scored) in data.label_sets.iter().zip(&scores) {
+                    let truth = set.contains(&c);
+                    let predicted = scored.scores[c] >= t && relevant(scored);
                     match (truth, predicted) {
                         (true, true) => tp += 1,
                         (false, true) => fp += 1,
