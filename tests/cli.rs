@@ -466,3 +466,26 @@ fn cv_compares_c_values_deterministically() {
     }
     assert!(first["best_c"].is_f64());
 }
+
+#[test]
+fn cv_with_background_reports_background_labelled() {
+    let out = docclass()
+        .args([
+            "cv",
+            "--data",
+            "tests/fixtures/genres-heldout.jsonl",
+            "--background",
+            "tests/fixtures/background-heldout.jsonl",
+            "--multi-label",
+            "--folds",
+            "2",
+            "--json",
+        ])
+        .assert()
+        .success();
+    let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).expect("JSON");
+    let rate = v["results"][0]["background_labelled"]["mean"]
+        .as_f64()
+        .expect("background rate");
+    assert!((0.0..=1.0).contains(&rate), "{rate}");
+}

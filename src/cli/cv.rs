@@ -1,7 +1,7 @@
 use super::train::{DataOptions, ModelOptions};
 use super::{progress, EXIT_OK};
-use crate::corpus::read_labelled_paths;
-use crate::eval::{cross_validate, CvReport};
+use crate::corpus::{read_background_paths, read_labelled_paths};
+use crate::eval::{cross_validate_with_background, CvReport};
 use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
@@ -9,6 +9,11 @@ pub struct CvArgs {
     /// Labelled data, in any layout `train` reads. Repeat to combine.
     #[arg(long, required = true, value_name = "PATH", num_args = 1..)]
     data: Vec<PathBuf>,
+    /// Background (out-of-domain) documents, as for `train --background`:
+    /// each fold's model gets a relevance gate, and the report adds how many
+    /// held-out background documents got a label.
+    #[arg(long, value_name = "PATH", num_args = 1..)]
+    background: Vec<PathBuf>,
     /// Number of folds.
     #[arg(long, value_name = "K", default_value_t = 5)]
     folds: usize,
@@ -26,14 +31,19 @@ pub fn run(args: CvArgs) -> anyhow::Result<i32> {
     for w in &data.warnings {
         eprintln!("docclass: warning: {w}");
     }
+    let background = read_background_paths(&args.background, args.input.read_options())?;
+    for w in &background.warnings {
+        eprintln!("docclass: warning: {w}");
+    }
     let pb = progress::bar(args.options.c.len() as u64, "cross-validating");
     let mut reports: Vec<CvReport> = Vec::new();
     for &c in &args.options.c {
         let params = args.options.params(c);
         params.check()?;
-        reports.push(cross_validate(
+        reports.push(cross_validate_with_background(
             &params,
             &data.documents,
+            &background.documents,
             args.folds,
             args.options.seed,
         )?);
@@ -88,6 +98,9 @@ pub fn run(args: CvArgs) -> anyhow::Result<i32> {
                 "  {:>15}",
                 r.per_label_f1.get(*l).map(|s| cell(*s)).unwrap_or_default()
             );
+        }
+        if let Some(b) = r.background_labelled {
+            print!("  background labelled {:.4} ± {:.4}", b.mean, b.std);
         }
         if reports.len() > 1 && i == best {
             print!("  <- best macro F1");

@@ -40,6 +40,10 @@ pub struct CvReport {
     pub micro_f1: Stat,
     pub macro_f1: Stat,
     pub per_label_f1: BTreeMap<String, Stat>,
+    /// Share of held-out background documents given a label (with
+    /// background data only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub background_labelled: Option<Stat>,
 }
 
 /// Cross-validates `params` on `docs` with `k` stratified folds (iterative
@@ -48,6 +52,20 @@ pub struct CvReport {
 pub fn cross_validate(
     params: &ClassifierParams,
     docs: &[LabelledDocument],
+    k: usize,
+    seed: u64,
+) -> Result<CvReport> {
+    cross_validate_with_background(params, docs, &[], k, seed)
+}
+
+/// [`cross_validate`] for a model with a relevance gate: background
+/// documents are dealt round the folds in order, each fold's model is
+/// trained with the others' background, and the report adds how many
+/// held-out background documents got a label.
+pub fn cross_validate_with_background(
+    params: &ClassifierParams,
+    docs: &[LabelledDocument],
+    background: &[LabelledDocument],
     k: usize,
     seed: u64,
 ) -> Result<CvReport> {
@@ -72,7 +90,7 @@ pub fn cross_validate(
     params.multi_label = multi;
     let fold_of = stratified_folds(&sets, labels.len(), k, seed);
 
-    let reports: Vec<Report> = (0..k)
+    let results: Vec<(Report, Option<f64>)> = (0..k)
         .into_par_iter()
         .map(|fold| {
             let train: Vec<LabelledDocument> = docs
@@ -82,7 +100,31 @@ pub fn cross_validate(
                 .map(|(d, _)| d.clone())
                 .collect();
             let test: Vec<usize> = (0..docs.len()).filter(|&i| fold_of[i] == fold).collect();
-            let model = Classifier::fit(params.clone(), &train)?;
+            let train_background: Vec<LabelledDocument> = background
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| j % k != fold)
+                .map(|(_, d)| d.clone())
+                .collect();
+            let model = Classifier::fit_with_background(
+                params.clone(),
+                &train,
+                &train_background,
+                &|_| {},
+            )?;
+            let held_background: Vec<&LabelledDocument> = background
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| j % k == fold)
+                .map(|(_, d)| d)
+                .collect();
+            let background_rate = (!held_background.is_empty()).then(|| {
+                let labelled = held_background
+                    .iter()
+                    .filter(|d| !model.predict_text(&d.text).labels.is_empty())
+                    .count();
+                labelled as f64 / held_background.len() as f64
+            });
             // The fold's model may lack a rare label; map truth into the
             // model's label order, appending labels it does not know.
             let mut names = model.labels().to_vec();
@@ -96,9 +138,11 @@ pub fn cross_validate(
                 .collect();
             let mut report = evaluate(&names, &truth, &predicted, !multi);
             report.per_label.sort_by(|a, b| a.0.cmp(&b.0));
-            Ok(report)
+            Ok((report, background_rate))
         })
         .collect::<Result<_>>()?;
+    let rates: Vec<f64> = results.iter().filter_map(|r| r.1).collect();
+    let reports: Vec<Report> = results.into_iter().map(|r| r.0).collect();
 
     let pick = |f: &dyn Fn(&Report) -> f64| Stat::of(&reports.iter().map(f).collect::<Vec<_>>());
     let mut per_label_f1 = BTreeMap::new();
@@ -122,6 +166,7 @@ pub fn cross_validate(
         micro_f1: pick(&|r| r.micro_f1),
         macro_f1: pick(&|r| r.macro_f1),
         per_label_f1,
+        background_labelled: (!rates.is_empty()).then(|| Stat::of(&rates)),
     })
 }
 
