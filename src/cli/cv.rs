@@ -1,6 +1,5 @@
-use super::train::{DataOptions, ModelOptions};
+use super::train::{read_training_data, DataOptions, ModelOptions};
 use super::{progress, EXIT_OK};
-use crate::corpus::{read_background_paths, read_labelled_paths};
 use crate::eval::{cross_validate_with_background, CvReport};
 use std::path::PathBuf;
 
@@ -27,14 +26,12 @@ pub struct CvArgs {
 }
 
 pub fn run(args: CvArgs) -> anyhow::Result<i32> {
-    let data = read_labelled_paths(&args.data, args.input.read_options())?;
-    for w in &data.warnings {
-        eprintln!("docclass: warning: {w}");
-    }
-    let background = read_background_paths(&args.background, args.input.read_options())?;
-    for w in &background.warnings {
-        eprintln!("docclass: warning: {w}");
-    }
+    let (data, background) = read_training_data(
+        &args.data,
+        &args.background,
+        args.input.read_options(),
+        &|w: &str| eprintln!("docclass: warning: {w}"),
+    )?;
     let pb = progress::bar(args.options.c.len() as u64, "cross-validating");
     let mut reports: Vec<CvReport> = Vec::new();
     for &c in &args.options.c {

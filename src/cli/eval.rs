@@ -1,8 +1,5 @@
 use super::{open_model, progress, ModelArg, EXIT_OK};
-use crate::corpus::{
-    read_background_paths, read_labelled_paths, LabelledDocument, ReadOptions,
-    DEFAULT_MAX_DOC_BYTES,
-};
+use crate::corpus::{LabelledDocument, ReadOptions, DEFAULT_MAX_DOC_BYTES};
 use crate::eval::{evaluate, label_indices, Report};
 use crate::model::Classifier;
 use rayon::prelude::*;
@@ -88,16 +85,12 @@ pub fn run(args: EvalArgs) -> anyhow::Result<i32> {
         skip_invalid: args.skip_invalid,
         max_doc_bytes: args.max_doc_bytes,
     };
-    let data = read_labelled_paths(&args.data, options)?;
-    for w in &data.warnings {
-        eprintln!("docclass: warning: {w}");
-    }
+    let (data, background) =
+        super::train::read_training_data(&args.data, &args.background, options, &|w: &str| {
+            eprintln!("docclass: warning: {w}")
+        })?;
     if data.documents.is_empty() {
         anyhow::bail!("no labelled documents to evaluate on");
-    }
-    let background = read_background_paths(&args.background, options)?;
-    for w in &background.warnings {
-        eprintln!("docclass: warning: {w}");
     }
     let background = (!args.background.is_empty()).then(|| {
         let mut summary = BackgroundSummary {

@@ -29,6 +29,23 @@ pub fn run(args: InspectArgs) -> anyhow::Result<i32> {
     Ok(EXIT_OK)
 }
 
+/// Weighted terms as `[{"term", "weight"}]`.
+fn terms_json(terms: Vec<(String, f64)>) -> Vec<serde_json::Value> {
+    terms
+        .into_iter()
+        .map(|(t, w)| serde_json::json!({"term": t, "weight": w}))
+        .collect()
+}
+
+/// Weighted terms as `term +1.23, term -0.45`.
+fn terms_text(terms: &[(String, f64)]) -> String {
+    terms
+        .iter()
+        .map(|(t, w)| format!("{t} {w:+.2}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn card_json(model: &Classifier, name: &str, top: usize) -> serde_json::Value {
     let terms: serde_json::Map<String, serde_json::Value> = model
         .labels()
@@ -36,14 +53,9 @@ fn card_json(model: &Classifier, name: &str, top: usize) -> serde_json::Value {
         .enumerate()
         .map(|(c, label)| {
             let (pos, neg) = model.top_terms(c, top);
-            let list = |v: Vec<(String, f64)>| -> Vec<serde_json::Value> {
-                v.into_iter()
-                    .map(|(t, w)| serde_json::json!({"term": t, "weight": w}))
-                    .collect()
-            };
             (
                 label.clone(),
-                serde_json::json!({"positive": list(pos), "negative": list(neg)}),
+                serde_json::json!({"positive": terms_json(pos), "negative": terms_json(neg)}),
             )
         })
         .collect();
@@ -60,16 +72,11 @@ fn card_json(model: &Classifier, name: &str, top: usize) -> serde_json::Value {
         "sentence_labels": &model.params().sentence_labels,
         "relevance": model.gate().map(|_| {
             let (pos, neg) = model.top_relevance_terms(top);
-            let list = |v: Vec<(String, f64)>| -> Vec<serde_json::Value> {
-                v.into_iter()
-                    .map(|(t, w)| serde_json::json!({"term": t, "weight": w}))
-                    .collect()
-            };
             serde_json::json!({
                 "threshold": model.params().relevance_threshold,
                 "background_documents": model.summary().background_documents,
-                "positive": list(pos),
-                "negative": list(neg),
+                "positive": terms_json(pos),
+                "negative": terms_json(neg),
             })
         }),
     })
@@ -198,32 +205,20 @@ fn card_text(model: &Classifier, name: &str, top: usize) -> String {
     }
     for (c, label) in model.labels().iter().enumerate() {
         let (pos, neg) = model.top_terms(c, top);
-        let fmt = |v: &[(String, f64)]| -> String {
-            v.iter()
-                .map(|(t, w)| format!("{t} {w:+.2}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
         let scope = if model.is_sentence_label(c) {
             " (weights of the sentence model)"
         } else {
             ""
         };
         let _ = writeln!(out, "\ntop terms for {label}{scope}:");
-        let _ = writeln!(out, "  + {}", fmt(&pos));
-        let _ = writeln!(out, "  - {}", fmt(&neg));
+        let _ = writeln!(out, "  + {}", terms_text(&pos));
+        let _ = writeln!(out, "  - {}", terms_text(&neg));
     }
     if model.gate().is_some() {
         let (pos, neg) = model.top_relevance_terms(top);
-        let fmt = |v: &[(String, f64)]| -> String {
-            v.iter()
-                .map(|(t, w)| format!("{t} {w:+.2}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
         let _ = writeln!(out, "\ntop terms for relevance (in domain vs background):");
-        let _ = writeln!(out, "  + {}", fmt(&pos));
-        let _ = writeln!(out, "  - {}", fmt(&neg));
+        let _ = writeln!(out, "  + {}", terms_text(&pos));
+        let _ = writeln!(out, "  - {}", terms_text(&neg));
     }
     out
 }

@@ -1,7 +1,7 @@
 use super::progress;
 use super::EXIT_OK;
 use crate::corpus::{
-    read_background_paths, read_labelled_paths, ReadOptions, DEFAULT_MAX_DOC_BYTES,
+    read_background_paths, read_labelled_paths, LabelledData, ReadOptions, DEFAULT_MAX_DOC_BYTES,
 };
 use crate::features::DocFrequency;
 use crate::model::{save_model, ClassWeight, Classifier, ClassifierParams, Solver, ThresholdMode};
@@ -163,6 +163,21 @@ impl ModelOptions {
     }
 }
 
+/// The labelled data and the background documents of `train`, `cv` and
+/// `eval`; each reader warning goes to `warn` as soon as its source is read.
+pub(crate) fn read_training_data(
+    data: &[PathBuf],
+    background: &[PathBuf],
+    options: ReadOptions,
+    warn: &dyn Fn(&str),
+) -> anyhow::Result<(LabelledData, LabelledData)> {
+    let data = read_labelled_paths(data, options)?;
+    data.warnings.iter().for_each(|w| warn(w));
+    let background = read_background_paths(background, options)?;
+    background.warnings.iter().for_each(|w| warn(w));
+    Ok((data, background))
+}
+
 pub fn run(args: TrainArgs) -> anyhow::Result<i32> {
     let start = Instant::now();
     let c = match args.options.c.as_slice() {
@@ -176,14 +191,10 @@ pub fn run(args: TrainArgs) -> anyhow::Result<i32> {
     let options = args.input.read_options();
     let stage = progress::stages();
     stage.set_message("reading documents");
-    let data = read_labelled_paths(&args.data, options)?;
-    for w in &data.warnings {
-        stage.suspend(|| eprintln!("docclass: warning: {w}"));
-    }
-    let background = read_background_paths(&args.background, options)?;
-    for w in &background.warnings {
-        stage.suspend(|| eprintln!("docclass: warning: {w}"));
-    }
+    let (data, background) =
+        read_training_data(&args.data, &args.background, options, &|w: &str| {
+            stage.suspend(|| eprintln!("docclass: warning: {w}"))
+        })?;
     let report = |s: &str| stage.set_message(s.to_string());
     let model =
         Classifier::fit_with_background(params, &data.documents, &background.documents, &report)

@@ -75,16 +75,7 @@ pub fn read_background_paths(paths: &[PathBuf], options: ReadOptions) -> Result<
                 Some("jsonl") | Some("ndjson") | Some("json") => {
                     read_jsonl_as(path, options, false)?
                 }
-                Some("csv") | Some("tsv") => {
-                    let file = fs::File::open(path).map_err(|e| Error::io(path, e))?;
-                    read_csv_as(
-                        std::io::BufReader::new(file),
-                        path,
-                        csv_delimiter(path),
-                        options,
-                        false,
-                    )?
-                }
+                Some("csv") | Some("tsv") => read_csv(path, options, false)?,
                 _ => read_file_list(vec![path.to_path_buf()], options)?,
             }
         };
@@ -99,6 +90,11 @@ pub fn read_background_paths(paths: &[PathBuf], options: ReadOptions) -> Result<
 
 /// Every non-hidden file below `root`, one document each.
 fn read_files(root: &Path, options: ReadOptions) -> Result<LabelledData> {
+    read_file_list(files_below(root), options)
+}
+
+/// Every non-hidden file below `root` (links followed), in sorted order.
+fn files_below(root: &Path) -> Vec<PathBuf> {
     let mut found: Vec<PathBuf> = walkdir::WalkDir::new(root)
         .follow_links(true)
         .into_iter()
@@ -108,7 +104,7 @@ fn read_files(root: &Path, options: ReadOptions) -> Result<LabelledData> {
         .map(|e| e.into_path())
         .collect();
     found.sort();
-    read_file_list(found, options)
+    found
 }
 
 fn read_file_list(files: Vec<PathBuf>, options: ReadOptions) -> Result<LabelledData> {
@@ -155,7 +151,7 @@ pub fn read_labelled(path: &Path, options: ReadOptions) -> Result<LabelledData> 
     }
     match extension(path).as_deref() {
         Some("jsonl") | Some("ndjson") | Some("json") => read_jsonl(path, options),
-        Some("csv") | Some("tsv") => read_csv(path, options),
+        Some("csv") | Some("tsv") => read_csv(path, options, true),
         _ => Err(Error::data(
             path,
             0,
@@ -198,16 +194,7 @@ fn read_folder(root: &Path, options: ReadOptions) -> Result<LabelledData> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let mut found: Vec<PathBuf> = walkdir::WalkDir::new(dir)
-            .follow_links(true)
-            .into_iter()
-            .filter_entry(|e| e.depth() == 0 || !is_hidden(e.path()))
-            .filter_map(|e| e.ok())
-            .filter(|e| e.file_type().is_file())
-            .map(|e| e.into_path())
-            .collect();
-        found.sort();
-        files.extend(found.into_iter().map(|p| (label.clone(), p)));
+        files.extend(files_below(dir).into_iter().map(|p| (label.clone(), p)));
     }
     let results: Vec<std::result::Result<LabelledDocument, Error>> = files
         .par_iter()
@@ -280,13 +267,14 @@ fn read_jsonl_as(path: &Path, options: ReadOptions, need_labels: bool) -> Result
     collect_results(results, options)
 }
 
-fn read_csv(path: &Path, options: ReadOptions) -> Result<LabelledData> {
+fn read_csv(path: &Path, options: ReadOptions, need_labels: bool) -> Result<LabelledData> {
     let file = fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    read_labelled_csv(
+    read_csv_as(
         std::io::BufReader::new(file),
         path,
         csv_delimiter(path),
         options,
+        need_labels,
     )
 }
 

@@ -33,7 +33,7 @@ pub const FORMAT_VERSION: u32 = 2;
 /// relevance gate or sentence labels.
 pub const OLDEST_FORMAT_VERSION: u32 = 1;
 
-/// The default model, trained on `training/programs.jsonl` (see
+/// The default model, trained on the corpus in `training/` (see
 /// `models/README.md`), compiled into the binary.
 pub static DEFAULT_MODEL_BYTES: &[u8] = include_bytes!("../../models/programs.model.bin");
 

@@ -137,14 +137,14 @@ pub(crate) fn score(
     if sentence_scoped.iter().any(|&s| s) {
         let mut best: Vec<Option<(usize, f64)>> = vec![None; k];
         for (s, srow) in sentence_rows.iter().enumerate() {
-            let zs = linear_scores(
-                weights,
-                intercepts,
-                srow.iter().map(|&(j, v)| (j as usize, v)),
-            );
+            // Only the sentence labels' log-odds, summed in the order
+            // `linear_scores` uses, so training and prediction agree bit for bit.
             for c in (0..k).filter(|&c| sentence_scoped[c]) {
-                if best[c].is_none_or(|(_, b)| zs[c] > b) {
-                    best[c] = Some((s, zs[c]));
+                let zc = srow.iter().fold(intercepts[c], |z, &(j, v)| {
+                    z + v * weights[j as usize * k + c]
+                });
+                if best[c].is_none_or(|(_, b)| zc > b) {
+                    best[c] = Some((s, zc));
                 }
             }
         }

@@ -415,8 +415,8 @@ impl Classifier {
 
     /// Trains on labelled documents and, when `background` is not empty, a
     /// relevance gate that tells them from out-of-domain documents
-    /// (`background`'s labels are ignored). Background documents are also
-    /// negatives for every one-vs-rest label.
+    /// (`background`'s labels are ignored). The labels themselves are fitted
+    /// on `docs` only, so their probabilities are conditional on relevance.
     pub fn fit_with_background(
         params: ClassifierParams,
         docs: &[LabelledDocument],
@@ -583,7 +583,10 @@ impl Classifier {
                 thresholds
             }
         };
-        let in_sample: Vec<Scored> = (0..n_all).map(|i| data.score(&fitted, i)).collect();
+        let in_sample: Vec<Scored> = (0..n_all)
+            .into_par_iter()
+            .map(|i| data.score(&fitted, i))
+            .collect();
 
         let summary = TrainingSummary {
             docclass_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -850,33 +853,27 @@ impl Classifier {
 
     /// The `n` terms with the largest and the smallest weights for label `c`.
     pub fn top_terms(&self, c: usize, n: usize) -> (Vec<WeightedTerm>, Vec<WeightedTerm>) {
-        let mut terms: Vec<(usize, f64)> = (0..self.vectorizer.n_features())
-            .map(|j| (j, self.weight(j, c)))
-            .collect();
-        terms.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        let name = |&(j, w): &(usize, f64)| (self.vectorizer.vocabulary()[j].clone(), w);
-        let positive = terms
-            .iter()
-            .filter(|t| t.1 > 0.0)
-            .take(n)
-            .map(name)
-            .collect();
-        let negative = terms
-            .iter()
-            .rev()
-            .filter(|t| t.1 < 0.0)
-            .take(n)
-            .map(name)
-            .collect();
-        (positive, negative)
+        self.strongest_terms(|j| self.weight(j, c), n)
     }
 
     /// The `n` terms that most raise and most lower relevance.
     pub fn top_relevance_terms(&self, n: usize) -> (Vec<WeightedTerm>, Vec<WeightedTerm>) {
-        let Some(gate) = &self.gate else {
-            return (Vec::new(), Vec::new());
-        };
-        let mut terms: Vec<(usize, f64)> = gate.weights.iter().copied().enumerate().collect();
+        match &self.gate {
+            Some(gate) => self.strongest_terms(|j| gate.weights[j], n),
+            None => (Vec::new(), Vec::new()),
+        }
+    }
+
+    /// The `n` terms with the largest and the smallest `weight`, ties in
+    /// vocabulary order.
+    fn strongest_terms(
+        &self,
+        weight: impl Fn(usize) -> f64,
+        n: usize,
+    ) -> (Vec<WeightedTerm>, Vec<WeightedTerm>) {
+        let mut terms: Vec<(usize, f64)> = (0..self.vectorizer.n_features())
+            .map(|j| (j, weight(j)))
+            .collect();
         terms.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         let name = |&(j, w): &(usize, f64)| (self.vectorizer.vocabulary()[j].clone(), w);
         let positive = terms
