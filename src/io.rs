@@ -77,6 +77,57 @@ pub fn abandon_pending_writes() -> AbandonedWrites {
     }
 }
 
+/// The file a write to `dest` should replace: the target of a symbolic
+/// link (followed through chains, relative links resolved from their own
+/// folder), so that `--out link` updates the file the link points to and
+/// keeps the link, as `>` in a shell does.
+pub fn resolve_destination(dest: &Path) -> PathBuf {
+    let mut path = dest.to_path_buf();
+    // Loops of links end here; the rename then replaces the last one seen.
+    for _ in 0..40 {
+        match fs::symlink_metadata(&path) {
+            Ok(meta) if meta.file_type().is_symlink() => match fs::read_link(&path) {
+                Ok(target) if target.is_absolute() => path = target,
+                Ok(target) => {
+                    path = path
+                        .parent()
+                        .map_or_else(|| target.clone(), |dir| dir.join(&target))
+                }
+                Err(_) => break,
+            },
+            _ => break,
+        }
+    }
+    path
+}
+
+/// Whether two paths name the same existing file (the same device and
+/// inode on Unix), however they are spelled or linked.
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    let (Ok(ma), Ok(mb)) = (fs::metadata(a), fs::metadata(b)) else {
+        return false;
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        ma.dev() == mb.dev() && ma.ino() == mb.ino()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (ma, mb);
+        matches!((fs::canonicalize(a), fs::canonicalize(b)), (Ok(x), Ok(y)) if x == y)
+    }
+}
+
+/// Gives a new file the permissions of the file it replaces, so that a
+/// private (mode 600) output stays private.
+fn keep_permissions(tmp: &Path, dest: &Path) -> std::io::Result<()> {
+    match fs::metadata(dest) {
+        Ok(meta) if meta.is_file() => fs::set_permissions(tmp, meta.permissions()),
+        _ => Ok(()),
+    }
+}
+
 /// Temporary path in the destination's folder (rename is only atomic within
 /// one file system).
 fn temp_path(dest: &Path) -> PathBuf {
@@ -100,26 +151,29 @@ pub fn write_atomic<F>(dest: &Path, fill: F) -> Result<()>
 where
     F: FnOnce(&mut dyn Write) -> std::io::Result<()>,
 {
+    let named = dest;
+    let dest = &resolve_destination(dest);
     if is_special(dest) {
         let result = (|| -> std::io::Result<()> {
             let mut writer = BufWriter::new(fs::OpenOptions::new().write(true).open(dest)?);
             fill(&mut writer)?;
             writer.flush()
         })();
-        return result.map_err(|e| Error::io(dest, e));
+        return result.map_err(|e| Error::io(named, e));
     }
     let tmp = temp_path(dest);
-    let file = create_registered(&tmp).map_err(|e| Error::io(dest, e))?;
+    let file = create_registered(&tmp).map_err(|e| Error::io(named, e))?;
     let result = (|| -> std::io::Result<()> {
         let mut writer = BufWriter::new(file);
         fill(&mut writer)?;
         let file = writer.into_inner().map_err(|e| e.into_error())?;
         file.sync_all()?;
+        keep_permissions(&tmp, dest)?;
         rename_registered(&tmp, dest)
     })();
     if let Err(e) = result {
         remove_registered(&tmp);
-        return Err(Error::io(dest, e));
+        return Err(Error::io(named, e));
     }
     Ok(())
 }
@@ -127,6 +181,9 @@ where
 /// An output file that becomes visible only when committed. Used for
 /// streaming output whose size is not known in advance.
 pub struct AtomicFile {
+    /// The path as the user gave it, for messages.
+    named: PathBuf,
+    /// The file replaced (a symbolic link's target).
     dest: PathBuf,
     /// `None` when writing straight into a device or pipe.
     tmp: Option<PathBuf>,
@@ -134,21 +191,24 @@ pub struct AtomicFile {
 }
 
 impl AtomicFile {
-    pub fn create(dest: &Path) -> Result<Self> {
+    pub fn create(named: &Path) -> Result<Self> {
+        let dest = &resolve_destination(named);
         if is_special(dest) {
             let file = fs::OpenOptions::new()
                 .write(true)
                 .open(dest)
-                .map_err(|e| Error::io(dest, e))?;
+                .map_err(|e| Error::io(named, e))?;
             return Ok(AtomicFile {
+                named: named.to_path_buf(),
                 dest: dest.to_path_buf(),
                 tmp: None,
                 writer: Some(BufWriter::new(file)),
             });
         }
         let tmp = temp_path(dest);
-        let file = create_registered(&tmp).map_err(|e| Error::io(dest, e))?;
+        let file = create_registered(&tmp).map_err(|e| Error::io(named, e))?;
         Ok(AtomicFile {
+            named: named.to_path_buf(),
             dest: dest.to_path_buf(),
             tmp: Some(tmp),
             writer: Some(BufWriter::new(file)),
@@ -162,8 +222,9 @@ impl AtomicFile {
         let result = (|| -> std::io::Result<()> {
             if let Some(writer) = self.writer.take() {
                 let file = writer.into_inner().map_err(|e| e.into_error())?;
-                if tmp.is_some() {
+                if let Some(tmp) = &tmp {
                     file.sync_all()?;
+                    keep_permissions(tmp, &dest)?;
                 }
             }
             match &tmp {
@@ -176,7 +237,7 @@ impl AtomicFile {
                 remove_registered(tmp);
             }
         }
-        result.map_err(|e| Error::io(dest, e))
+        result.map_err(|e| Error::io(&self.named, e))
     }
 
     /// The temporary file's path, for cleanup on interruption.
@@ -254,6 +315,37 @@ mod tests {
         f.write_all(b"{}\n").expect("write");
         f.commit().expect("commit");
         assert_eq!(fs::read_to_string(&dest).expect("read"), "{}\n");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn writes_go_through_symbolic_links_and_keep_the_mode() {
+        use std::os::unix::fs::PermissionsExt;
+        let _serial = serial();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let real = dir.path().join("real.jsonl");
+        fs::write(&real, "old").expect("write");
+        fs::set_permissions(&real, fs::Permissions::from_mode(0o600)).expect("chmod");
+        let link = dir.path().join("link.jsonl");
+        std::os::unix::fs::symlink("real.jsonl", &link).expect("symlink");
+        write_atomic(&link, |w| w.write_all(b"new")).expect("write");
+        assert!(fs::symlink_metadata(&link)
+            .expect("meta")
+            .file_type()
+            .is_symlink());
+        assert_eq!(fs::read_to_string(&real).expect("read"), "new");
+        let mode = fs::metadata(&real).expect("meta").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        let mut f = AtomicFile::create(&link).expect("create");
+        f.write_all(b"streamed").expect("write");
+        f.commit().expect("commit");
+        assert_eq!(fs::read_to_string(&real).expect("read"), "streamed");
+        assert_eq!(
+            fs::metadata(&real).expect("meta").permissions().mode() & 0o777,
+            0o600
+        );
+        assert!(same_file(&link, &real));
+        assert!(!same_file(&link, dir.path()));
     }
 
     /// What Ctrl-C does: the temporary files of writes in progress are

@@ -37,6 +37,9 @@ pub(crate) enum Outcome {
 pub fn run(args: ClassifyArgs) -> anyhow::Result<i32> {
     let model = open_model(args.model.model.as_deref())?;
     check_inputs(&args.inputs)?;
+    if let Some(out) = &args.out {
+        super::refuse_output_over_inputs(out, args.inputs.iter().chain(&args.model.model))?;
+    }
     let counter = progress::counter("classified");
     let failed = match &args.out {
         Some(path) => {

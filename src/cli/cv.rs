@@ -1,6 +1,7 @@
 use super::train::{read_training_data, DataOptions, ModelOptions};
 use super::{progress, EXIT_OK};
 use crate::eval::{cross_validate_with_background, CvReport};
+use std::io::Write;
 use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
@@ -26,6 +27,9 @@ pub struct CvArgs {
 }
 
 pub fn run(args: CvArgs) -> anyhow::Result<i32> {
+    // Written through a handle, not print!: a full disk or a closed pipe
+    // is an error to report (or a quiet end), not a panic.
+    let mut out = std::io::stdout().lock();
     let (data, background) = read_training_data(
         &args.data,
         &args.background,
@@ -60,49 +64,53 @@ pub fn run(args: CvArgs) -> anyhow::Result<i32> {
             "results": reports,
             "best_c": reports.get(best).map(|r| r.c),
         });
-        println!("{json}");
+        writeln!(out, "{json}")?;
         return Ok(EXIT_OK);
     }
     let labels: Vec<&String> = reports
         .first()
         .map(|r| r.per_label_f1.keys().collect())
         .unwrap_or_default();
-    println!(
+    writeln!(
+        out,
         "{}-fold cross-validation on {} documents (seed {}), mean ± std over folds",
         args.folds,
         data.documents.len(),
         args.options.seed
-    );
-    print!(
+    )?;
+    write!(
+        out,
         "{:>10}  {:>15}  {:>15}  {:>15}",
         "C", "accuracy", "micro F1", "macro F1"
-    );
+    )?;
     for l in &labels {
-        print!("  {:>15}", format!("F1 {l}"));
+        write!(out, "  {:>15}", format!("F1 {l}"))?;
     }
-    println!();
+    writeln!(out)?;
     for (i, r) in reports.iter().enumerate() {
         let cell = |s: crate::eval::Stat| format!("{:.4} ± {:.4}", s.mean, s.std);
-        print!(
+        write!(
+            out,
             "{:>10}  {:>15}  {:>15}  {:>15}",
             r.c,
             cell(r.accuracy),
             cell(r.micro_f1),
             cell(r.macro_f1)
-        );
+        )?;
         for l in &labels {
-            print!(
+            write!(
+                out,
                 "  {:>15}",
                 r.per_label_f1.get(*l).map(|s| cell(*s)).unwrap_or_default()
-            );
+            )?;
         }
         if let Some(b) = r.background_labelled {
-            print!("  background labelled {:.4} ± {:.4}", b.mean, b.std);
+            write!(out, "  background labelled {:.4} ± {:.4}", b.mean, b.std)?;
         }
         if reports.len() > 1 && i == best {
-            print!("  <- best macro F1");
+            write!(out, "  <- best macro F1")?;
         }
-        println!();
+        writeln!(out)?;
     }
     Ok(EXIT_OK)
 }

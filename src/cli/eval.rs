@@ -6,6 +6,7 @@ use rayon::prelude::*;
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::io::Write as _;
 use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
@@ -80,7 +81,19 @@ pub(crate) fn score_documents(model: &Classifier, docs: &[LabelledDocument]) -> 
 }
 
 pub fn run(args: EvalArgs) -> anyhow::Result<i32> {
+    // Written through a handle, not print!: a full disk or a closed pipe
+    // is an error to report (or a quiet end), not a panic.
+    let mut out = std::io::stdout().lock();
     let model = open_model(args.model.model.as_deref())?;
+    if let Some(html) = &args.html {
+        super::refuse_output_over_inputs(
+            html,
+            args.data
+                .iter()
+                .chain(&args.background)
+                .chain(&args.model.model),
+        )?;
+    }
     let options = ReadOptions {
         skip_invalid: args.skip_invalid,
         max_doc_bytes: args.max_doc_bytes,
@@ -150,25 +163,27 @@ pub fn run(args: EvalArgs) -> anyhow::Result<i32> {
             unknown: &scored.unknown,
             background: background.as_ref(),
         };
-        println!("{}", serde_json::to_string(&json)?);
+        writeln!(out, "{}", serde_json::to_string(&json)?)?;
     } else {
-        print!(
+        write!(
+            out,
             "{}",
             render_table(&report, model.is_multi_label(), model.labels().len())
-        );
+        )?;
         if let Some(b) = &background {
             let per_label: Vec<String> = b
                 .per_label
                 .iter()
                 .map(|(l, n)| format!("{l} {n}"))
                 .collect();
-            println!(
+            writeln!(
+                out,
                 "\nbackground documents given a label: {} of {} ({:.1}%; {})",
                 b.labelled,
                 b.documents,
                 100.0 * b.labelled as f64 / b.documents.max(1) as f64,
                 per_label.join(", ")
-            );
+            )?;
         }
     }
     Ok(EXIT_OK)

@@ -3,12 +3,9 @@
 //! PDF, a page that is all menus, a mis-detected encoding).
 
 use super::{EXIT_OK, EXIT_SOME_FAILED};
-use crate::corpus::extract::extract_with_limit;
+use crate::corpus::extract::{extract_bounded, Limits};
 use crate::corpus::input::{folder_documents, STDIN_NAME};
-use crate::corpus::{
-    check_inputs, read_document, Extracted, InputDocument, DEFAULT_MAX_DOC_BYTES,
-    EXTRACT_TIME_LIMIT,
-};
+use crate::corpus::{check_inputs, read_document, Extracted, InputDocument, DEFAULT_MAX_DOC_BYTES};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::io::{Read, Write};
@@ -125,7 +122,7 @@ fn extract_item(item: Item, max_doc_bytes: usize) -> (String, Result<Extracted, 
         ),
         Item::Stdin(Ok(bytes)) => (
             STDIN_NAME.to_string(),
-            extract_with_limit(bytes, EXTRACT_TIME_LIMIT),
+            extract_bounded(bytes, &Limits::new(max_doc_bytes)),
         ),
     }
 }

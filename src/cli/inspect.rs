@@ -2,6 +2,7 @@ use super::{open_model, ModelArg, EXIT_OK};
 use crate::eval::Report;
 use crate::model::Classifier;
 use std::fmt::Write as _;
+use std::io::Write as _;
 
 #[derive(clap::Args, Debug)]
 pub struct InspectArgs {
@@ -16,15 +17,19 @@ pub struct InspectArgs {
 }
 
 pub fn run(args: InspectArgs) -> anyhow::Result<i32> {
+    // Written through a handle, not print!: a full disk or a closed pipe
+    // is an error to report (or a quiet end), not a panic.
+    let mut out = std::io::stdout().lock();
     let model = open_model(args.model.model.as_deref())?;
     let name = args.model.name();
     if args.json {
-        println!(
+        writeln!(
+            out,
             "{}",
             serde_json::to_string(&card_json(&model, &name, args.top))?
-        );
+        )?;
     } else {
-        print!("{}", card_text(&model, &name, args.top));
+        write!(out, "{}", card_text(&model, &name, args.top))?;
     }
     Ok(EXIT_OK)
 }

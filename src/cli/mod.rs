@@ -69,7 +69,23 @@ enum Command {
 
 /// Parses arguments, runs the command, prints errors, returns the exit code.
 pub fn run() -> i32 {
+    let mut args = std::env::args_os();
+    if args
+        .nth(1)
+        .is_some_and(|a| a == crate::corpus::extract::worker::WORKER_ARG)
+    {
+        return crate::corpus::extract::worker::serve(&args.collect::<Vec<_>>());
+    }
+    // Untrusted PDF and Office files are read in child processes of this
+    // same binary, where their memory and time can be bounded.
+    if let Ok(command) = crate::corpus::extract::worker::WorkerCommand::current_exe() {
+        crate::corpus::extract::worker::use_worker_process(command);
+    }
     let cli = Cli::parse();
+    if let Err(message) = extraction_timeout_from_env() {
+        eprintln!("docclass: error: {message}");
+        return EXIT_FAILED;
+    }
     handle_interruptions();
     // Reader crashes on malformed files are reported as those files'
     // errors; the panic hook's own message would be noise.
@@ -93,9 +109,36 @@ pub fn run() -> i32 {
                 return EXIT_OK;
             }
             eprintln!("docclass: error: {}", error_message(&e));
+            if is_full_output(&e) {
+                eprintln!(
+                    "docclass: the output could not be written: free some space or write elsewhere"
+                );
+            }
             EXIT_FAILED
         }
     }
+}
+
+/// Environment variable with the seconds one document's extraction may take.
+pub const EXTRACT_TIMEOUT_VARIABLE: &str = "DOCCLASS_EXTRACT_TIMEOUT";
+
+/// Applies `DOCCLASS_EXTRACT_TIMEOUT` (seconds, fractions allowed) if set.
+fn extraction_timeout_from_env() -> Result<(), String> {
+    let Some(value) = std::env::var_os(EXTRACT_TIMEOUT_VARIABLE) else {
+        return Ok(());
+    };
+    let seconds = value
+        .to_str()
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s > 0.0 && *s < 1e9)
+        .ok_or_else(|| {
+            format!(
+                "{EXTRACT_TIMEOUT_VARIABLE}={}: expected a number of seconds above 0",
+                value.to_string_lossy()
+            )
+        })?;
+    crate::corpus::extract::set_time_limit(std::time::Duration::from_secs_f64(seconds));
+    Ok(())
 }
 
 /// On Ctrl-C (and SIGTERM, SIGHUP): remove the temporary files of `--out`
@@ -146,6 +189,18 @@ fn error_message(e: &anyhow::Error) -> String {
     message
 }
 
+/// The disk (or `/dev/full`) took no more output.
+fn is_full_output(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause.downcast_ref::<std::io::Error>().is_some_and(|io| {
+            matches!(
+                io.kind(),
+                std::io::ErrorKind::StorageFull | std::io::ErrorKind::WriteZero
+            )
+        })
+    })
+}
+
 /// A reader of our output went away (`docclass classify ... | head`):
 /// not an error worth reporting.
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
@@ -157,6 +212,26 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
                 matches!(de, crate::Error::Io { cause, .. } if cause.kind() == std::io::ErrorKind::BrokenPipe)
             })
     })
+}
+
+/// Refuses to write `out` when it is one of the inputs (the same file,
+/// however spelled or linked): the atomic rename would replace the input
+/// with the output, and the input would be lost.
+pub(crate) fn refuse_output_over_inputs<'a>(
+    out: &Path,
+    inputs: impl IntoIterator<Item = &'a PathBuf>,
+) -> anyhow::Result<()> {
+    for input in inputs {
+        if input.as_os_str() != "-" && crate::io::same_file(out, input) {
+            anyhow::bail!(
+                "{}: the output is also an input ({}): writing it would destroy that input; \
+                 choose another output path",
+                out.display(),
+                input.display()
+            );
+        }
+    }
+    Ok(())
 }
 
 /// The model named by `--model`, or the embedded default model.

@@ -4,6 +4,7 @@ use crate::corpus::read_labelled_paths;
 use crate::text::AnalyzerParams;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
@@ -18,7 +19,13 @@ pub struct StatsArgs {
 /// Counts of labelled documents by language (as docclass detects it) and
 /// label, and by label combination, as Markdown tables.
 pub fn run(args: StatsArgs) -> anyhow::Result<i32> {
+    // Written through a handle, not print!: a full disk or a closed pipe
+    // is an error to report (or a quiet end), not a panic.
+    let mut out = std::io::stdout().lock();
     let data = read_labelled_paths(&args.data, args.input.read_options())?;
+    for w in &data.warnings {
+        eprintln!("docclass: warning: {w}");
+    }
     let analyzer = AnalyzerParams::default().check()?;
     let languages: Vec<String> = data
         .documents
@@ -53,18 +60,18 @@ pub fn run(args: StatsArgs) -> anyhow::Result<i32> {
     header.extend(labels.iter().cloned());
     header.push("no label".into());
     header.push("several labels".into());
-    println!("| {} |", header.join(" | "));
-    println!("|{}", "---|".repeat(header.len()));
+    writeln!(out, "| {} |", header.join(" | "))?;
+    writeln!(out, "|{}", "---|".repeat(header.len()))?;
     let mut total = vec![0; columns];
     for (lang, row) in &by_language {
         for (t, v) in total.iter_mut().zip(row) {
             *t += v;
         }
         let cells: Vec<String> = row.iter().map(usize::to_string).collect();
-        println!("| {lang} | {} |", cells.join(" | "));
+        writeln!(out, "| {lang} | {} |", cells.join(" | "))?;
     }
     let cells: Vec<String> = total.iter().map(usize::to_string).collect();
-    println!("| **all** | {} |", cells.join(" | "));
+    writeln!(out, "| **all** | {} |", cells.join(" | "))?;
 
     let mut combos: BTreeMap<String, usize> = BTreeMap::new();
     for doc in &data.documents {
@@ -77,11 +84,11 @@ pub fn run(args: StatsArgs) -> anyhow::Result<i32> {
         };
         *combos.entry(key).or_insert(0) += 1;
     }
-    println!();
-    println!("| labels | documents |");
-    println!("|---|---|");
+    writeln!(out)?;
+    writeln!(out, "| labels | documents |")?;
+    writeln!(out, "|---|---|")?;
     for (combo, n) in &combos {
-        println!("| {combo} | {n} |");
+        writeln!(out, "| {combo} | {n} |")?;
     }
     Ok(EXIT_OK)
 }

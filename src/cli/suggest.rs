@@ -3,6 +3,8 @@ use super::output::{round6, Scores};
 use super::{open_model, ModelArg, EXIT_OK};
 use crate::corpus::{check_inputs, DEFAULT_MAX_DOC_BYTES};
 use serde::Serialize;
+use std::cmp::{Ordering, Reverse};
+use std::collections::BinaryHeap;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -24,6 +26,38 @@ pub struct SuggestArgs {
     max_doc_bytes: usize,
 }
 
+/// A candidate, ordered so that the greater is the better suggestion: more
+/// uncertain, then earlier in the input.
+struct Ranked {
+    uncertainty: f64,
+    order: u64,
+    id: String,
+    scores: Vec<f64>,
+    relevance: Option<f64>,
+}
+
+impl Ord for Ranked {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.uncertainty
+            .total_cmp(&other.uncertainty)
+            .then_with(|| other.order.cmp(&self.order))
+    }
+}
+
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Ranked {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Ranked {}
+
 #[derive(Serialize)]
 struct Suggestion<'a> {
     id: &'a str,
@@ -38,7 +72,13 @@ struct Suggestion<'a> {
 pub fn run(args: SuggestArgs) -> anyhow::Result<i32> {
     let model = open_model(args.model.model.as_deref())?;
     check_inputs(&args.inputs)?;
-    let mut ranked: Vec<(String, Vec<f64>, f64, Option<f64>)> = Vec::new();
+    if let Some(out) = &args.out {
+        super::refuse_output_over_inputs(out, args.inputs.iter().chain(&args.model.model))?;
+    }
+    // Only the N best so far are kept (a min-heap whose top is the first
+    // to drop), so memory is proportional to N, not to the input.
+    let mut best: BinaryHeap<Reverse<Ranked>> = BinaryHeap::with_capacity(args.n + 1);
+    let mut seen = 0u64;
     let mut skipped = 0u64;
     for_each_document(
         &args.inputs,
@@ -53,17 +93,35 @@ pub fn run(args: SuggestArgs) -> anyhow::Result<i32> {
         },
         |item| {
             match item {
-                Some(x) => ranked.push(x),
+                Some((id, scores, uncertainty, relevance)) => {
+                    best.push(Reverse(Ranked {
+                        uncertainty,
+                        order: seen,
+                        id,
+                        scores,
+                        relevance,
+                    }));
+                    if best.len() > args.n {
+                        best.pop();
+                    }
+                }
                 None => skipped += 1,
             }
+            seen += 1;
             Ok(())
         },
     )?;
     // Most uncertain first; input order breaks ties, so output is stable.
-    ranked.sort_by(|a, b| b.2.total_cmp(&a.2));
-    ranked.truncate(args.n);
+    let ranked: Vec<Ranked> = best.into_sorted_vec().into_iter().map(|r| r.0).collect();
     let mut buffer = Vec::new();
-    for (id, scores, u, relevance) in &ranked {
+    for Ranked {
+        id,
+        scores,
+        uncertainty: u,
+        relevance,
+        ..
+    } in &ranked
+    {
         let labels = model
             .decide(scores, *relevance)
             .into_iter()

@@ -65,7 +65,8 @@ pub fn run(args: TokenizeArgs) -> anyhow::Result<i32> {
         if bytes.len() > DEFAULT_MAX_DOC_BYTES {
             anyhow::bail!("<stdin>: document is over the limit of {DEFAULT_MAX_DOC_BYTES} bytes");
         }
-        crate::corpus::extract::extract_with_limit(bytes, crate::corpus::EXTRACT_TIME_LIMIT)
+        let limits = crate::corpus::extract::Limits::new(DEFAULT_MAX_DOC_BYTES);
+        crate::corpus::extract::extract_bounded(bytes, &limits)
             .map_err(|e| anyhow::anyhow!("<stdin>: {e}"))?
             .text
     } else {

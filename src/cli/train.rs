@@ -188,6 +188,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<i32> {
     };
     let params = args.options.params(c);
     params.check()?;
+    super::refuse_output_over_inputs(&args.out, args.data.iter().chain(&args.background))?;
     let options = args.input.read_options();
     let stage = progress::stages();
     stage.set_message("reading documents");

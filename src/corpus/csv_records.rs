@@ -16,7 +16,7 @@ use std::io::BufRead;
 /// Most fields kept for one record. Empty fields cost no field bytes, so
 /// without this a line of commas would grow the list of field ends without
 /// bound; no real table comes near it.
-pub const MAX_FIELDS: usize = 1 << 16;
+pub const MAX_FIELDS: usize = 1 << 20;
 
 /// One item of a CSV input.
 #[derive(Debug)]
@@ -27,6 +27,12 @@ pub enum CsvRead {
     /// [`MAX_FIELDS`] fields: skipped without being held in memory. `bytes`
     /// is its size as stored.
     TooLong { line: u64, bytes: u64 },
+    /// A record with more than [`MAX_FIELDS`] fields, skipped.
+    TooWide { line: u64 },
+    /// A quoted field opened in the record starting on `line` is never
+    /// closed: everything to the end of the input was read into it, so
+    /// the records it swallowed are lost. Nothing follows.
+    Unterminated { line: u64 },
     /// The input could not be read; nothing follows.
     Io(std::io::Error),
 }
@@ -88,6 +94,13 @@ impl<R: BufRead> Iterator for CsvRecords<R> {
         let (mut out, mut n_ends) = (0usize, 0usize);
         let mut stored = 0u64;
         let mut over = false;
+        let mut wide = false;
+        // Quote characters of this record: an odd count when the input
+        // ends means a quoted field was never closed (quotes inside quoted
+        // fields are doubled, so a closed record has an even count).
+        let mut quotes = 0u64;
+        let mut newlines = 0u64;
+        let mut at_end;
         loop {
             let input = match self.input.fill_buf() {
                 Ok(b) => b,
@@ -97,9 +110,14 @@ impl<R: BufRead> Iterator for CsvRecords<R> {
                     return Some(CsvRead::Io(e));
                 }
             };
+            at_end = input.is_empty();
             let (result, n_in, n_out, n_end) =
                 self.core
                     .read_record(input, &mut self.fields[out..], &mut self.ends[n_ends..]);
+            for &b in &input[..n_in] {
+                quotes += u64::from(b == b'"');
+                newlines += u64::from(b == b'\n');
+            }
             self.input.consume(n_in);
             stored += n_in as u64;
             out += n_out;
@@ -120,12 +138,20 @@ impl<R: BufRead> Iterator for CsvRecords<R> {
                 OutputEndsFull => {
                     if over || self.ends.len() >= MAX_FIELDS {
                         over = true;
+                        wide |= self.ends.len() >= MAX_FIELDS;
                         n_ends = 0;
                     } else {
                         let len = (self.ends.len() * 2).min(MAX_FIELDS);
                         self.ends.resize(len, 0);
                     }
                 }
+                // Only when it swallowed lines: a stray quote in the last
+                // line's unquoted field (`5"`) loses nothing.
+                Record if at_end && quotes % 2 == 1 && newlines > 0 => {
+                    self.done = true;
+                    return Some(CsvRead::Unterminated { line });
+                }
+                Record if wide => return Some(CsvRead::TooWide { line }),
                 Record if over => {
                     return Some(CsvRead::TooLong {
                         line,
@@ -152,6 +178,18 @@ impl<R: BufRead> Iterator for CsvRecords<R> {
             }
         }
     }
+}
+
+/// Message for [`CsvRead::TooWide`] (without the line number).
+pub fn too_wide_message() -> String {
+    format!("record has more than {MAX_FIELDS} fields, the most docclass reads in one row")
+}
+
+/// Message for [`CsvRead::Unterminated`] (without the line number).
+pub fn unterminated_message() -> String {
+    "a quoted field opened in this record is never closed (a missing or stray \"?): \
+     the rest of the file was read into it and its records are lost; fix the quote"
+        .to_string()
 }
 
 /// A field's text: UTF-8 as is, anything else decoded like a text file
@@ -207,11 +245,34 @@ mod tests {
     }
 
     #[test]
-    fn refuses_records_with_too_many_fields() {
+    fn refuses_records_with_too_many_fields_and_says_so() {
         let commas = format!("a\n{}\nb\n", ",".repeat(MAX_FIELDS + 10));
         let items = read(commas.as_bytes(), 10 * MAX_FIELDS);
-        assert!(matches!(items[1], CsvRead::TooLong { line: 2, .. }));
+        assert!(
+            matches!(items[1], CsvRead::TooWide { line: 2 }),
+            "{:?}",
+            items[1]
+        );
         assert_eq!(record(&items[2]), (3, vec!["b"]));
+        // 70,000 columns are a wide table, not an error.
+        let wide = format!("a\n{}x\nb\n", ",".repeat(70_000));
+        let items = read(wide.as_bytes(), 1 << 20);
+        assert_eq!(record(&items[1]).1.len(), 70_001);
+    }
+
+    #[test]
+    fn an_unclosed_quote_is_reported_at_the_record_that_opened_it() {
+        let items = read(b"id,text\n1,ok\n2,\"unterminated\n3,lost\n4,lost\n", 1000);
+        assert_eq!(items.len(), 3, "{items:?}");
+        assert_eq!(record(&items[1]), (2, vec!["1", "ok"]));
+        assert!(
+            matches!(items[2], CsvRead::Unterminated { line: 3 }),
+            "{:?}",
+            items[2]
+        );
+        // Doubled quotes inside a closed field are fine.
+        let items = read(b"text\n\"say \"\"hi\"\"\"\n", 1000);
+        assert_eq!(record(&items[1]).1, ["say \"hi\""]);
     }
 
     #[test]

@@ -2,10 +2,10 @@
 //! time, so a multi-gigabyte JSON Lines file or a folder of a million files
 //! is never held in memory at once.
 
-use super::csv_records::{read_csv_records, CsvRead};
-use super::extract::{extract_with_limit, Extracted, EXTRACT_TIME_LIMIT};
+use super::csv_records::{read_csv_records, too_wide_message, unterminated_message, CsvRead};
+use super::extract::{extract_bounded, Extracted, Limits};
 use super::labelled::{extension, is_hidden};
-use super::records::{parse_json_record, read_lines_limited, LineRead};
+use super::records::{parse_json_text_record, read_lines_limited, LineRead};
 use crate::{Error, Result};
 use std::fs;
 use std::io::{BufRead, BufReader, Read};
@@ -55,11 +55,49 @@ pub fn read_document_file(
     read_document(path, max_doc_bytes).map(|e| e.text)
 }
 
+/// Opens a file for reading without waiting for a writer. Opening a named
+/// pipe blocks until some process opens it for writing, which may be
+/// never (`mkfifo f; docclass classify f` would hang with no record even
+/// for the other inputs); opened non-blocking it returns at once, and reads
+/// then block as usual: a pipe with a writer delivers its data, one without
+/// reads as empty.
+pub fn open_for_reading(path: &Path) -> std::io::Result<fs::File> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        use std::os::unix::io::AsRawFd;
+        let file = fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(path)?;
+        let fd = file.as_raw_fd();
+        // SAFETY: fcntl on a descriptor this function owns; it only reads
+        // and sets the descriptor's status flags.
+        unsafe {
+            let flags = libc::fcntl(fd, libc::F_GETFL);
+            if flags >= 0 {
+                libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK);
+            }
+        }
+        Ok(file)
+    }
+    #[cfg(not(unix))]
+    {
+        fs::File::open(path)
+    }
+}
+
+/// Whether a path is a named pipe, device or socket rather than a file
+/// (process substitution `<(zcat x.gz)` gives a pipe).
+fn is_stream(path: &Path) -> bool {
+    fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
+}
+
 /// Reads a single document file: the size limit applies to the file as
-/// stored (the extracted text of a PDF is usually far smaller), and
-/// extraction is bounded by [`EXTRACT_TIME_LIMIT`].
+/// stored (the extracted text of a PDF is usually far smaller) and to the
+/// text extracted, and extraction is bounded as [`extract_bounded`] says.
 pub fn read_document(path: &Path, max_doc_bytes: usize) -> std::result::Result<Extracted, String> {
-    let file = fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+    let file = open_for_reading(path).map_err(|e| format!("cannot read: {e}"))?;
     let over = |size: u64| {
         format!("document is {size} bytes, over the limit of {max_doc_bytes} (--max-doc-bytes)")
     };
@@ -84,7 +122,14 @@ pub fn read_document(path: &Path, max_doc_bytes: usize) -> std::result::Result<E
             "document is over the limit of {max_doc_bytes} bytes (--max-doc-bytes)"
         ));
     }
-    extract_with_limit(bytes, EXTRACT_TIME_LIMIT)
+    if bytes.is_empty() && known.is_none() && is_stream(path) {
+        return Err(
+            "not a regular file: a named pipe or device with nothing to read \
+             (no writer?)"
+                .to_string(),
+        );
+    }
+    extract_bounded(bytes, &Limits::new(max_doc_bytes))
 }
 
 /// The name used for standard input in ids and messages.
@@ -109,7 +154,10 @@ pub fn check_inputs(inputs: &[PathBuf]) -> Result<()> {
     Ok(())
 }
 
-/// All documents of all inputs, in order. `-` reads JSON Lines from stdin.
+/// All documents of all inputs, in order. A folder gives its files; a
+/// `.jsonl`/`.csv`/`.tsv` file its records; `-` (stdin), a pipe or a
+/// gzip-compressed input is sniffed: JSON Lines if its first character is
+/// `{`, else one document; any other file is one document.
 pub fn documents(inputs: &[PathBuf], max_doc_bytes: usize) -> impl Iterator<Item = InputDocument> {
     let inputs = inputs.to_vec();
     inputs
@@ -117,34 +165,158 @@ pub fn documents(inputs: &[PathBuf], max_doc_bytes: usize) -> impl Iterator<Item
         .flat_map(move |input| -> Box<dyn Iterator<Item = InputDocument>> {
             if input.as_os_str() == "-" {
                 let stdin = std::io::stdin();
-                return Box::new(jsonl_documents(
-                    BufReader::new(stdin),
+                return stream_documents(
+                    Box::new(BufReader::new(stdin)),
                     STDIN_NAME.to_string(),
+                    None,
                     max_doc_bytes,
-                ));
+                );
             }
             if input.is_dir() {
                 return Box::new(folder_documents(&input));
             }
-            match extension(&input).as_deref() {
-                Some("jsonl") | Some("ndjson") => match fs::File::open(&input) {
-                    Ok(f) => Box::new(jsonl_documents(
-                        BufReader::new(f),
-                        input.display().to_string(),
-                        max_doc_bytes,
-                    )),
-                    Err(e) => Box::new(std::iter::once(InputDocument::Failed {
-                        id: input.display().to_string(),
-                        message: format!("cannot read: {e}"),
-                    })),
-                },
-                Some("csv") | Some("tsv") => csv_file_documents(&input, max_doc_bytes),
-                _ => Box::new(std::iter::once(InputDocument::File {
-                    id: input.display().to_string(),
-                    path: input.clone(),
-                })),
-            }
+            file_documents(&input, max_doc_bytes)
         })
+}
+
+/// What a file name says about its records: `.jsonl`, `.csv`, `.tsv`, also
+/// under a `.gz` suffix (`x.jsonl.gz`).
+fn record_layout(path: &Path) -> Option<&'static str> {
+    let mut ext = extension(path);
+    if ext.as_deref() == Some("gz") {
+        ext = path.file_stem().and_then(|s| extension(Path::new(s)));
+    }
+    match ext.as_deref() {
+        Some("jsonl") | Some("ndjson") => Some("jsonl"),
+        Some("csv") => Some("csv"),
+        Some("tsv") => Some("tsv"),
+        _ => None,
+    }
+}
+
+fn file_documents(input: &Path, max_doc_bytes: usize) -> Box<dyn Iterator<Item = InputDocument>> {
+    let name = input.display().to_string();
+    let gzipped = extension(input).as_deref() == Some("gz");
+    let stream = is_stream(input);
+    let layout = record_layout(input);
+    if !gzipped && !stream && layout.is_none() {
+        // Read and extracted later, in parallel with other documents.
+        return Box::new(std::iter::once(InputDocument::File {
+            id: name,
+            path: input.to_path_buf(),
+        }));
+    }
+    match open_for_reading(input) {
+        Ok(file) => stream_documents(Box::new(BufReader::new(file)), name, layout, max_doc_bytes),
+        Err(e) => Box::new(std::iter::once(InputDocument::Failed {
+            id: name,
+            message: format!("cannot read: {e}"),
+        })),
+    }
+}
+
+/// The documents of an input read as a stream. Gzip is recognised by its
+/// magic bytes and decompressed on the fly; then `layout` (from the file
+/// name) decides, or without one the first character: `{` starts JSON
+/// Lines, anything else is one document of any format [`crate::corpus::extract`]
+/// reads, held whole (up to `max_doc_bytes`).
+fn stream_documents(
+    mut reader: Box<dyn BufRead>,
+    name: String,
+    layout: Option<&'static str>,
+    max_doc_bytes: usize,
+) -> Box<dyn Iterator<Item = InputDocument>> {
+    let failed = |message: String| -> Box<dyn Iterator<Item = InputDocument>> {
+        Box::new(std::iter::once(InputDocument::Failed {
+            id: name.clone(),
+            message,
+        }))
+    };
+    match reader.fill_buf() {
+        Ok([0x1f, 0x8b, ..]) => {
+            reader = Box::new(BufReader::new(flate2::bufread::MultiGzDecoder::new(reader)));
+        }
+        Ok(_) => {}
+        Err(e) => return failed(format!("cannot read: {e}")),
+    }
+    let layout = match layout {
+        Some(layout) => layout,
+        None => match first_character(&mut reader) {
+            Ok(Some(b'{')) => "jsonl",
+            Ok(Some(_)) => "document",
+            // Empty standard input is an empty batch, as an empty JSON
+            // Lines file is; a named pipe that gives nothing most likely
+            // had no writer, which the user should hear about.
+            Ok(None) if name == STDIN_NAME => return Box::new(std::iter::empty()),
+            Ok(None) if !is_stream(Path::new(&name)) => {
+                return Box::new(std::iter::once(InputDocument::Text {
+                    id: name,
+                    text: String::new(),
+                }))
+            }
+            Ok(None) => {
+                return failed(
+                    "not a regular file: a named pipe or device that gave nothing to read \
+                     (no writer?)"
+                        .to_string(),
+                )
+            }
+            Err(e) => return failed(format!("cannot read: {e}")),
+        },
+    };
+    match layout {
+        "jsonl" => Box::new(jsonl_documents(reader, name, max_doc_bytes)),
+        "csv" | "tsv" => {
+            let delimiter = if layout == "tsv" { b'\t' } else { b',' };
+            Box::new(csv_documents(reader, name, delimiter, max_doc_bytes))
+        }
+        _ => {
+            let mut bytes = Vec::new();
+            let read = reader
+                .take(max_doc_bytes as u64 + 1)
+                .read_to_end(&mut bytes);
+            let result = match read {
+                Err(e) => Err(format!("cannot read: {e}")),
+                Ok(_) if bytes.len() > max_doc_bytes => Err(format!(
+                    "document is over the limit of {max_doc_bytes} bytes (--max-doc-bytes)"
+                )),
+                Ok(_) => extract_bounded(bytes, &Limits::new(max_doc_bytes)).map(|e| e.text),
+            };
+            Box::new(std::iter::once(match result {
+                Ok(text) => InputDocument::Text { id: name, text },
+                Err(message) => InputDocument::Failed { id: name, message },
+            }))
+        }
+    }
+}
+
+/// The first byte that is not white space or a byte order mark, without
+/// consuming it (what [`BufRead::fill_buf`] shows is kept for the reader).
+fn first_character(reader: &mut Box<dyn BufRead>) -> std::io::Result<Option<u8>> {
+    loop {
+        let buf = match reader.fill_buf() {
+            Ok(buf) => buf,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if buf.is_empty() {
+            return Ok(None);
+        }
+        let skip = if buf.starts_with(b"\xef\xbb\xbf") {
+            3
+        } else {
+            buf.iter().take_while(|b| b.is_ascii_whitespace()).count()
+        };
+        if skip == 0 {
+            return Ok(Some(buf[0]));
+        }
+        if skip < buf.len() && !buf.starts_with(b"\xef\xbb\xbf") {
+            return Ok(Some(buf[skip]));
+        }
+        // Only white space (or a BOM) so far: it is not part of any
+        // record, so it may be consumed.
+        reader.consume(skip);
+    }
 }
 
 /// Every non-hidden file below a folder, in sorted path order.
@@ -181,7 +353,7 @@ pub fn jsonl_documents<R: std::io::BufRead>(
             if line.trim().is_empty() {
                 return None;
             }
-            Some(match parse_json_record(&line) {
+            Some(match parse_json_text_record(&line) {
                 Ok(r) => InputDocument::Text {
                     id: r.id.unwrap_or_else(|| format!("{name}:{n}")),
                     text: r.text,
@@ -204,26 +376,6 @@ pub fn jsonl_documents<R: std::io::BufRead>(
             message: format!("read error, rest of input lost: {e}"),
         }),
     })
-}
-
-/// CSV rows of a file with a `text` column (and optional `id`).
-fn csv_file_documents(
-    path: &Path,
-    max_doc_bytes: usize,
-) -> Box<dyn Iterator<Item = InputDocument>> {
-    let name = path.display().to_string();
-    match fs::File::open(path) {
-        Ok(file) => Box::new(csv_documents(
-            BufReader::new(file),
-            name,
-            csv_delimiter(path),
-            max_doc_bytes,
-        )),
-        Err(e) => Box::new(std::iter::once(InputDocument::Failed {
-            id: name,
-            message: format!("cannot read: {e}"),
-        })),
-    }
 }
 
 /// CSV rows with a `text` column (and optional `id`), one document per row
@@ -256,6 +408,8 @@ pub fn csv_documents<R: BufRead>(
             "{name}:1: the header row is {bytes} bytes, over the limit of {max_doc_bytes} \
              (--max-doc-bytes)"
         )),
+        Some(CsvRead::TooWide { .. }) => Err(format!("{name}:1: {}", too_wide_message())),
+        Some(CsvRead::Unterminated { .. }) => Err(format!("{name}:1: {}", unterminated_message())),
         Some(CsvRead::Io(e)) => Err(format!("cannot read: {e}")),
     };
     let (failure, columns) = match columns {
@@ -302,6 +456,14 @@ pub fn csv_documents<R: BufRead>(
                      (--max-doc-bytes)"
                 ),
             },
+            CsvRead::TooWide { line } => InputDocument::Failed {
+                id: format!("{name}:{line}"),
+                message: format!("line {line}: {}", too_wide_message()),
+            },
+            CsvRead::Unterminated { line } => InputDocument::Failed {
+                id: format!("{name}:{line}"),
+                message: format!("line {line}: {}", unterminated_message()),
+            },
             CsvRead::Io(e) => InputDocument::Failed {
                 id: name.clone(),
                 message: format!("read error, rest of input lost: {e}"),
@@ -334,7 +496,7 @@ mod tests {
         assert_eq!(docs[1].id(), "f:3");
         assert!(matches!(&docs[2], InputDocument::Failed { id, .. } if id == "f:4"));
         assert!(
-            matches!(&docs[3], InputDocument::Failed { message, .. } if message.contains("missing"))
+            matches!(&docs[3], InputDocument::Failed { message, .. } if message.contains("is null"))
         );
     }
 

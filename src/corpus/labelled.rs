@@ -3,8 +3,7 @@
 //! `{"id"?, "text", "labels": [...]}`, or CSV with `text` and `labels`
 //! columns (labels separated by `;`).
 
-use super::csv_records::{read_csv_records, CsvRead};
-use super::extract::{extract_with_limit, EXTRACT_TIME_LIMIT};
+use super::csv_records::{read_csv_records, too_wide_message, unterminated_message, CsvRead};
 use super::input::csv_delimiter;
 use super::records::{parse_json_record, read_lines_limited, LineRead};
 use crate::{Error, Result};
@@ -121,19 +120,7 @@ fn read_document_file(
     options: ReadOptions,
     labels: Vec<String>,
 ) -> std::result::Result<LabelledDocument, Error> {
-    let size = fs::metadata(path).map_err(|e| Error::io(path, e))?.len();
-    if size > options.max_doc_bytes as u64 {
-        return Err(Error::data(
-            path,
-            0,
-            format!(
-                "document is {size} bytes, over the limit of {} (--max-doc-bytes)",
-                options.max_doc_bytes
-            ),
-        ));
-    }
-    let bytes = fs::read(path).map_err(|e| Error::io(path, e))?;
-    let text = extract_with_limit(bytes, EXTRACT_TIME_LIMIT)
+    let text = super::input::read_document(path, options.max_doc_bytes)
         .map_err(|e| Error::data(path, 0, e))?
         .text;
     Ok(LabelledDocument {
@@ -175,11 +162,15 @@ pub(crate) fn is_hidden(path: &Path) -> bool {
 /// of that label, in any format [`crate::corpus::extract`] reads. Files are
 /// read in parallel, results kept in sorted order.
 fn read_folder(root: &Path, options: ReadOptions) -> Result<LabelledData> {
-    let mut labels: Vec<PathBuf> = fs::read_dir(root)
+    let entries: Vec<PathBuf> = fs::read_dir(root)
         .map_err(|e| Error::io(root, e))?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_dir() && !is_hidden(p))
+        .filter(|p| !is_hidden(p))
         .collect();
+    // Files beside the label folders have no label: they are not read, and
+    // the user is told how many, rather than losing them silently.
+    let loose = entries.iter().filter(|p| !p.is_dir()).count();
+    let mut labels: Vec<PathBuf> = entries.into_iter().filter(|p| p.is_dir()).collect();
     labels.sort();
     if labels.is_empty() {
         return Err(Error::data(
@@ -200,7 +191,15 @@ fn read_folder(root: &Path, options: ReadOptions) -> Result<LabelledData> {
         .par_iter()
         .map(|(label, path)| read_document_file(path, options, vec![label.clone()]))
         .collect();
-    collect_results(results, options)
+    let mut data = collect_results(results, options)?;
+    if loose > 0 {
+        data.warnings.push(format!(
+            "{}: {loose} file(s) at the top level were not read: in a folder of labelled \
+             documents every file must be inside a label's sub-folder (FOLDER/LABEL/FILE)",
+            root.display()
+        ));
+    }
+    Ok(data)
 }
 
 fn collect_results(
@@ -318,6 +317,10 @@ fn read_csv_as<R: std::io::BufRead>(
                 ),
             ))
         }
+        Some(CsvRead::TooWide { .. }) => return Err(Error::data(path, 1, too_wide_message())),
+        Some(CsvRead::Unterminated { .. }) => {
+            return Err(Error::data(path, 1, unterminated_message()))
+        }
         Some(CsvRead::Io(e)) => return Err(Error::io(path, e)),
     };
     let column = |name: &str| {
@@ -349,6 +352,14 @@ fn read_csv_as<R: std::io::BufRead>(
                         options.max_doc_bytes
                     ),
                 )));
+                continue;
+            }
+            CsvRead::TooWide { line } => {
+                results.push(Err(Error::data(path, line, too_wide_message())));
+                continue;
+            }
+            CsvRead::Unterminated { line } => {
+                results.push(Err(Error::data(path, line, unterminated_message())));
                 continue;
             }
             CsvRead::Io(e) => return Err(Error::io(path, e)),

@@ -15,13 +15,76 @@ pub struct JsonRecord {
 
 /// Parses one JSON object line; the error says which field is wrong.
 pub fn parse_json_record(line: &str) -> Result<JsonRecord, String> {
-    let value: Value = serde_json::from_str(line).map_err(|e| format!("invalid JSON: {e}"))?;
+    parse_record(line, true)
+}
+
+/// [`parse_json_record`] for input to classify: a `labels` field is not
+/// looked at (whatever it holds), only `id` and `text`.
+pub fn parse_json_text_record(line: &str) -> Result<JsonRecord, String> {
+    parse_record(line, false)
+}
+
+/// Parses JSON, reading an escaped lone surrogate (`"\ud800"`, which
+/// JavaScript and Python's `json.dumps` write for broken strings and
+/// which is not valid Unicode) as U+FFFD instead of refusing the line.
+fn parse_value(line: &str) -> Result<Value, String> {
+    match serde_json::from_str(line) {
+        Ok(value) => Ok(value),
+        Err(e) if line.contains("\\u") && e.to_string().contains("escape") => {
+            serde_json::from_str(&replace_lone_surrogates(line))
+                .map_err(|_| format!("invalid JSON: {e}"))
+        }
+        Err(e) => Err(format!("invalid JSON: {e}")),
+    }
+}
+
+/// `line` with every `\uXXXX` escape of a surrogate that is not part of a
+/// high-low pair replaced by `\ufffd`.
+fn replace_lone_surrogates(line: &str) -> String {
+    let escape_at = |i: usize| -> Option<u16> {
+        let b = line.as_bytes();
+        if b.get(i) != Some(&b'\\') || b.get(i + 1) != Some(&b'u') {
+            return None;
+        }
+        u16::from_str_radix(line.get(i + 2..i + 6)?, 16).ok()
+    };
+    let is_high = |u: u16| (0xD800..0xDC00).contains(&u);
+    let is_low = |u: u16| (0xDC00..0xE000).contains(&u);
+    let mut out = String::with_capacity(line.len());
+    let bytes = line.as_bytes();
+    let mut i = 0;
+    let mut copied = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'\\' {
+            i += 1;
+            continue;
+        }
+        match escape_at(i) {
+            Some(u) if is_high(u) && escape_at(i + 6).is_some_and(is_low) => i += 12,
+            Some(u) if is_high(u) || is_low(u) => {
+                out.push_str(&line[copied..i]);
+                out.push_str("\\ufffd");
+                i += 6;
+                copied = i;
+            }
+            // Any other escape, `\\` included, is two characters at least;
+            // skipping both keeps an escaped backslash from starting one.
+            _ => i += 2,
+        }
+    }
+    out.push_str(&line[copied.min(line.len())..]);
+    out
+}
+
+fn parse_record(line: &str, with_labels: bool) -> Result<JsonRecord, String> {
+    let value = parse_value(line)?;
     let Value::Object(map) = value else {
         return Err("expected a JSON object with a \"text\" field".into());
     };
     let text = match map.get("text") {
         Some(Value::String(s)) => s.clone(),
-        Some(Value::Null) | None => return Err("missing \"text\" field".into()),
+        Some(Value::Null) => return Err("\"text\" is null: it must be a string".into()),
+        None => return Err("missing \"text\" field".into()),
         Some(other) => {
             return Err(format!(
                 "\"text\" must be a string, found {}",
@@ -44,6 +107,7 @@ pub fn parse_json_record(line: &str) -> Result<JsonRecord, String> {
         }
     };
     let labels = match map.get("labels").or_else(|| map.get("label")) {
+        _ if !with_labels => None,
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => Some(vec![s.clone()]),
         Some(Value::Array(items)) => {
@@ -69,7 +133,7 @@ pub fn parse_json_record(line: &str) -> Result<JsonRecord, String> {
 /// The `id` of a record that is valid JSON but otherwise unusable, so its
 /// error record can still carry the id the user gave it.
 pub fn record_id(line: &str) -> Option<String> {
-    match serde_json::from_str::<Value>(line).ok()?.get("id")? {
+    match parse_value(line).ok()?.get("id")? {
         Value::String(s) if s.is_empty() => None,
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
@@ -179,6 +243,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn lone_surrogates_become_replacement_characters() {
+        let r = parse_json_record(r#"{"text": "a\ud800b \udc00 \ud83d\ude00 \\ud800"}"#)
+            .expect("lone surrogates are read");
+        assert_eq!(r.text, "a\u{fffd}b \u{fffd} \u{1f600} \\ud800");
+        let r = parse_json_record(r#"{"id": "x\ud800", "text": "end\ud800"}"#).expect("ok");
+        assert_eq!(r.text, "end\u{fffd}");
+        assert_eq!(r.id.as_deref(), Some("x\u{fffd}"));
+    }
+
+    #[test]
     fn parses_records_and_names_bad_fields() {
         let r =
             parse_json_record(r#"{"id": 7, "text": "x", "labels": "a", "extra": 1}"#).expect("ok");
@@ -191,6 +265,15 @@ mod tests {
             .unwrap_err()
             .contains("must be a string"));
         assert!(parse_json_record("[1]").unwrap_err().contains("object"));
+        assert_eq!(
+            parse_json_record(r#"{"text": null}"#).unwrap_err(),
+            "\"text\" is null: it must be a string"
+        );
+        assert!(parse_json_record(r#"{"text": "x", "labels": 5}"#).is_err());
+        assert_eq!(
+            parse_json_text_record(r#"{"text": "x", "labels": 5}"#).map(|r| r.text),
+            Ok("x".to_string())
+        );
         assert!(parse_json_record("{oops")
             .unwrap_err()
             .contains("invalid JSON"));

@@ -42,6 +42,16 @@ pub struct Evidence {
     pub weight: f64,
 }
 
+/// The longest prefix of `text` of at most `bytes` bytes that ends on a
+/// character boundary.
+fn prefix(text: &str, bytes: usize) -> &str {
+    let mut end = bytes.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Explanation {
     pub language: Language,
@@ -52,6 +62,12 @@ pub struct Explanation {
     pub labels: Vec<LabelExplanation>,
     pub evidence: Vec<Evidence>,
 }
+
+/// Longest evidence sentence shown, in characters. A "sentence" is what lies
+/// between sentence ends, and a text without any (one 200 MB line) would
+/// otherwise be printed whole as its own evidence; the excerpt is centred
+/// on the first term that made it evidence.
+pub const MAX_EVIDENCE_CHARS: usize = 600;
 
 /// Sentences with evidence listed per label.
 const EVIDENCE_PER_LABEL: usize = 2;
@@ -105,7 +121,10 @@ impl Classifier {
                     threshold: self.thresholds()[c],
                     assigned: assigned.contains(&c),
                     intercept: self.intercepts()[c],
-                    sentence: sentence.map(|s| analysed.sentences[s].clone()),
+                    sentence: sentence.map(|s| {
+                        let terms: Vec<String> = up.iter().map(|x| x.term.clone()).collect();
+                        self.excerpt(&analysed.sentences[s], &terms)
+                    }),
                     up,
                     down,
                 }
@@ -161,7 +180,7 @@ impl Classifier {
                         .sum();
                     Some(Evidence {
                         label: labels[c].label.clone(),
-                        sentence: sentence.clone(),
+                        sentence: self.excerpt(sentence, &hits),
                         terms: hits,
                         weight,
                     })
@@ -181,6 +200,37 @@ impl Classifier {
 
     /// Byte ranges of the words of `text` whose terms are among `terms`,
     /// for highlighting evidence in a terminal or a report.
+    /// `sentence`, or if it is over [`MAX_EVIDENCE_CHARS`] an excerpt of
+    /// that length around the first of `terms` in it, with "…" where it
+    /// was cut.
+    pub fn excerpt(&self, sentence: &str, terms: &[String]) -> String {
+        if sentence.len() <= MAX_EVIDENCE_CHARS {
+            return sentence.to_string();
+        }
+        let chars = sentence.chars().count();
+        if chars <= MAX_EVIDENCE_CHARS {
+            return sentence.to_string();
+        }
+        // Terms are only looked for in a bounded prefix: finding them costs
+        // an analysis of what is searched.
+        let searched = prefix(sentence, 64 * MAX_EVIDENCE_CHARS);
+        let first = self
+            .term_spans(searched, terms)
+            .first()
+            .map_or(0, |&(start, _)| start);
+        let before = MAX_EVIDENCE_CHARS / 3;
+        let start_char = sentence[..first].chars().count().saturating_sub(before);
+        let mut out = String::new();
+        if start_char > 0 {
+            out.push('…');
+        }
+        out.extend(sentence.chars().skip(start_char).take(MAX_EVIDENCE_CHARS));
+        if start_char + MAX_EVIDENCE_CHARS < chars {
+            out.push('…');
+        }
+        out
+    }
+
     pub fn term_spans(&self, text: &str, terms: &[String]) -> Vec<(usize, usize)> {
         let mut spans = Vec::new();
         let base = text.as_ptr() as usize;

@@ -100,9 +100,43 @@ pub fn save_model(model: &Classifier, path: &Path) -> Result<()> {
     crate::io::write_atomic(path, |w| w.write_all(&bytes))
 }
 
-/// Reads and validates a model file.
+/// Largest model file read. The default model is a few MB and a model of a
+/// million-term vocabulary with ten labels under 200 MB; anything near this
+/// is not a model, and `/dev/zero` or a mistyped multi-gigabyte data file
+/// must not be read whole to find that out.
+pub const MAX_MODEL_BYTES: u64 = 4 * 1024 * 1024 * 1024;
+
+/// Reads and validates a model file. The magic bytes are checked before
+/// anything else is read, so a path that is not a model (a data file, a
+/// device, a named pipe) fails at once without being read whole.
 pub fn load_model(path: &Path) -> Result<Classifier> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    use std::io::Read;
+    let mut file = crate::corpus::input::open_for_reading(path).map_err(|e| Error::io(path, e))?;
+    let mut bytes = Vec::new();
+    (&mut file)
+        .take(MAGIC.len() as u64)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(path, e))?;
+    if bytes.as_slice() != MAGIC.as_slice() {
+        return from_bytes(&bytes, path);
+    }
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if size > MAX_MODEL_BYTES {
+        return Err(Error::model(
+            path,
+            format!("file is {size} bytes, over the {MAX_MODEL_BYTES} a model can be"),
+        ));
+    }
+    bytes.reserve(size.saturating_sub(MAGIC.len() as u64) as usize);
+    file.take(MAX_MODEL_BYTES + 1 - MAGIC.len() as u64)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(path, e))?;
+    if bytes.len() as u64 > MAX_MODEL_BYTES {
+        return Err(Error::model(
+            path,
+            format!("file is over the {MAX_MODEL_BYTES} bytes a model can be"),
+        ));
+    }
     from_bytes(&bytes, path)
 }
 

@@ -397,6 +397,39 @@ pub(crate) fn fit_linear(
     Ok((all, intercepts, convergence))
 }
 
+/// Column names of `classify --format csv` besides the labels' own.
+pub const RESERVED_LABEL_NAMES: &[&str] = &["id", "labels", "relevance", "empty", "error"];
+
+/// Refuses label names that would break the outputs every user reads:
+/// `;` joins labels in CSV cells and in `labels` columns of training CSVs,
+/// line breaks and other control characters split records, and a label
+/// named like one of the CSV's own columns gives pandas `id.1`.
+pub fn check_label_names(labels: &[String]) -> Result<()> {
+    for label in labels {
+        let problem = if label.contains(';') {
+            Some("contains ';', which separates labels in CSV")
+        } else if label.chars().any(char::is_control) {
+            Some("contains a line break or another control character")
+        } else if label.trim() != label {
+            Some("starts or ends with white space")
+        } else if RESERVED_LABEL_NAMES
+            .iter()
+            .any(|r| r.eq_ignore_ascii_case(label))
+        {
+            Some("is the name of a column docclass writes in CSV output")
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            return Err(Error::Training(format!(
+                "label {label:?} {problem}: rename it in the training data (reserved names: {})",
+                RESERVED_LABEL_NAMES.join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
+
 impl Classifier {
     /// Trains on labelled documents. Documents without labels are allowed in
     /// multi-label data (they are negatives for every label).
@@ -428,6 +461,7 @@ impl Classifier {
             return Err(Error::Training("no documents".into()));
         }
         let labels = label_set(docs);
+        check_label_names(&labels)?;
         let multi = params.multi_label || docs.iter().any(|d| d.labels.len() != 1);
         let objective = if multi {
             Objective::OneVsRest

@@ -6,10 +6,11 @@ use std::io::{Cursor, Read};
 use zip::result::ZipError;
 use zip::ZipArchive;
 
-/// Largest uncompressed XML part read. A part is text and compresses about
-/// tenfold, so this is far above any real document allowed by the file size
-/// limit, while a "ZIP bomb" that expands to gigabytes is refused instead of
-/// exhausting memory.
+/// Largest uncompressed XML part read when no limit is given (batch reads
+/// use 4 x `--max-doc-bytes`, see `Limits`). A part is text and compresses
+/// about tenfold, so this is far above any real document allowed by the
+/// file size limit, while a "ZIP bomb" that expands to gigabytes is refused
+/// instead of exhausting memory.
 pub(super) const MAX_PART_BYTES: u64 = 256 * 1024 * 1024;
 
 /// The media type an OpenDocument text stores in its `mimetype` entry;
@@ -30,10 +31,19 @@ pub(super) fn open(bytes: &[u8]) -> Result<ZipArchive<Cursor<&[u8]>>, String> {
 /// archives (spreadsheets, presentations, plain ZIPs) are not documents.
 pub(super) fn office_kind(bytes: &[u8]) -> Result<OfficeKind, String> {
     let not_document = || "not a text document (ZIP archive)".to_string();
-    // An archive whose directory cannot be read is still "a ZIP archive"
-    // to the user: say what it is rather than why it is unreadable.
-    let Ok(mut zip) = ZipArchive::new(Cursor::new(bytes)) else {
-        return Err(not_document());
+    let mut zip = match ZipArchive::new(Cursor::new(bytes)) {
+        Ok(zip) => zip,
+        // The directory is at the end of a ZIP, so a download cut short
+        // loses it; the first entry still says what the file was meant to
+        // be, and the user is told the file is damaged, not that it is
+        // some other kind of file.
+        Err(e) => {
+            return Err(match first_entry_kind(bytes) {
+                Some(OfficeKind::Docx) => format!("broken DOCX: {}", damage(&e)),
+                Some(OfficeKind::Odt) => format!("broken ODT: {}", damage(&e)),
+                None => format!("broken ZIP archive: {}", damage(&e)),
+            })
+        }
     };
     if zip.index_for_name("word/document.xml").is_some() {
         return Ok(OfficeKind::Docx);
@@ -48,6 +58,37 @@ pub(super) fn office_kind(bytes: &[u8]) -> Result<OfficeKind, String> {
         }
     }
     Err(not_document())
+}
+
+/// What a ZIP that cannot be opened says about itself.
+fn damage(e: &ZipError) -> String {
+    format!("the archive is truncated or damaged ({e})")
+}
+
+/// The kind of office document a ZIP starts like, from its first local
+/// entry: Word writes `[Content_Types].xml` (or a `word/` part) first, and
+/// OpenDocument requires an uncompressed `mimetype` entry first.
+fn first_entry_kind(bytes: &[u8]) -> Option<OfficeKind> {
+    let field = |at: usize| -> Option<usize> {
+        let b = bytes.get(at..at + 2)?;
+        Some(u16::from_le_bytes([b[0], b[1]]) as usize)
+    };
+    if !bytes.starts_with(b"PK\x03\x04") {
+        return None;
+    }
+    let (name_len, extra_len) = (field(26)?, field(28)?);
+    let name = bytes.get(30..30 + name_len)?;
+    if name == b"[Content_Types].xml" || name.starts_with(b"word/") || name == b"_rels/.rels" {
+        return Some(OfficeKind::Docx);
+    }
+    if name == b"mimetype" {
+        let start = 30 + name_len + extra_len;
+        let content = bytes.get(start..(start + ODT_MIMETYPE.len()).min(bytes.len()))?;
+        if content == ODT_MIMETYPE.as_bytes() {
+            return Some(OfficeKind::Odt);
+        }
+    }
+    None
 }
 
 /// Reads one entry, refusing more than `limit` uncompressed bytes.
@@ -70,7 +111,8 @@ pub(super) fn read_part(
         .map_err(|e| format!("broken document: cannot decompress {name} ({e})"))?;
     if data.len() as u64 > limit {
         return Err(format!(
-            "{name} is over {limit} bytes uncompressed: refusing it (ZIP bomb?)"
+            "{name} inflates to more than {limit} bytes (4 x --max-doc-bytes): refusing it \
+             (a ZIP bomb?)"
         ));
     }
     Ok(data)

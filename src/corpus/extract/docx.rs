@@ -16,8 +16,14 @@ use quick_xml::Reader;
 /// paragraphs included, in reading order); tabs, line breaks and
 /// non-breaking hyphens inside runs become the characters they stand for.
 pub fn extract_docx(bytes: &[u8]) -> Result<String, String> {
+    extract_docx_capped(bytes, MAX_PART_BYTES)
+}
+
+/// [`extract_docx`] refusing an XML part that inflates to more than `part_limit`
+/// bytes.
+pub fn extract_docx_capped(bytes: &[u8], part_limit: u64) -> Result<String, String> {
     let mut zip = archive::open(bytes)?;
-    let xml = archive::read_part(&mut zip, "word/document.xml", MAX_PART_BYTES)?;
+    let xml = archive::read_part(&mut zip, "word/document.xml", part_limit)?;
     document_text(&archive::xml_text(xml))
 }
 

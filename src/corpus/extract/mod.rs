@@ -17,9 +17,15 @@
 //! | starts with an HTML tag (after BOM, white space, comments) | [`html`]: visible text |
 //! | anything else | [`text`]: encoding detection, binary rejection |
 //!
-//! Structured formats are read by third-party parsers that can panic or loop
-//! on malformed input, so [`extract_with_limit`] runs them on a worker
-//! thread under a time limit, and [`extract`] turns a panic into an error.
+//! Structured formats are read by third-party parsers that can panic, loop
+//! or allocate without bound on malformed or hostile input (a 100 KB PDF
+//! whose compressed stream inflates to gigabytes). [`extract`] turns a
+//! panic into an error and caps what it keeps; [`extract_bounded`] also
+//! bounds time and memory: in a program that has called
+//! [`worker::use_worker_process`] (the `docclass` binary does) each PDF,
+//! DOCX, ODT and large HTML file is read in a child process under an
+//! address-space limit and killed at the time limit, otherwise on a
+//! worker thread under the time limit only.
 
 mod archive;
 pub mod docx;
@@ -27,8 +33,10 @@ pub mod html;
 pub mod odt;
 pub mod pdf;
 pub mod text;
+pub mod worker;
 
 use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -37,9 +45,65 @@ use std::time::Duration;
 /// that one pathological file cannot stall a batch for long.
 pub const EXTRACT_TIME_LIMIT: Duration = Duration::from_secs(30);
 
+/// The time limit [`Limits::new`] gives, in milliseconds: [`EXTRACT_TIME_LIMIT`]
+/// unless the program set another with [`set_time_limit`].
+static TIME_LIMIT_MS: AtomicU64 = AtomicU64::new(EXTRACT_TIME_LIMIT.as_millis() as u64);
+
+/// Sets the time limit of every later [`Limits::new`] in this process (the
+/// CLI's `DOCCLASS_EXTRACT_TIMEOUT`).
+pub fn set_time_limit(limit: Duration) {
+    TIME_LIMIT_MS.store(limit.as_millis().max(1) as u64, Ordering::Relaxed);
+}
+
+/// The time limit [`Limits::new`] gives.
+pub fn time_limit() -> Duration {
+    Duration::from_millis(TIME_LIMIT_MS.load(Ordering::Relaxed))
+}
+
 /// Name of the worker threads of [`extract_with_limit`], so that their
 /// panics can be recognised (see [`silence_worker_panics`]).
 pub const WORKER_THREAD_NAME: &str = "docclass-extract";
+
+/// HTML up to this size is parsed in the calling process. Its document tree
+/// takes at most about 50 times the file's size (1e7 tiny elements in 30 MB
+/// took 1.4 GB), so below this bound a page costs at most some 50 MB per
+/// thread, while the many ordinary web pages of a crawl avoid the cost of a
+/// child process. Larger HTML goes to a worker process like PDF.
+pub const IN_PROCESS_HTML_BYTES: usize = 1024 * 1024;
+
+/// Bounds on one document's extraction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Wall-clock time before the extraction is given up (and, in a worker
+    /// process, killed).
+    pub time: Duration,
+    /// Largest extracted text kept, in bytes (`--max-doc-bytes`); a
+    /// compressed part of a DOCX or ODT may inflate to four times this.
+    pub max_bytes: usize,
+}
+
+impl Limits {
+    /// The process's time limit ([`time_limit`]) with a given text size
+    /// limit.
+    pub fn new(max_bytes: usize) -> Self {
+        Limits {
+            time: time_limit(),
+            max_bytes,
+        }
+    }
+
+    /// Largest uncompressed XML part read from a DOCX or ODT: markup around
+    /// the text takes about three times the text itself.
+    fn part_bytes(&self) -> u64 {
+        (self.max_bytes as u64).saturating_mul(4)
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits::new(crate::corpus::DEFAULT_MAX_DOC_BYTES)
+    }
+}
 
 /// Stack of a worker thread. Parsers of nested formats recurse, and a stack
 /// overflow aborts the whole process (it cannot be caught like a panic), so
@@ -129,26 +193,54 @@ fn sniff(bytes: &[u8]) -> Sniffed {
 }
 
 /// Extracts the text of a document of any supported format, chosen by
-/// content. A panic inside a format reader becomes an error. This call has
-/// no time limit; see [`extract_with_limit`] for batch use.
+/// content, with the default [`Limits`] on sizes. A panic inside a format
+/// reader becomes an error. This call has no time or memory limit; see
+/// [`extract_bounded`] for batch use.
 pub fn extract(bytes: &[u8]) -> Result<Extracted, String> {
-    match sniff(bytes) {
+    extract_capped(bytes, &Limits::default())
+}
+
+/// [`extract`] with the size limits of `limits` (its time limit is not
+/// used here).
+pub fn extract_capped(bytes: &[u8], limits: &Limits) -> Result<Extracted, String> {
+    let extracted = match sniff(bytes) {
         Sniffed::Text => text::extract_text(bytes).map(|text| Extracted {
             text,
             format: DocumentFormat::Text,
         }),
         Sniffed::Ole2 => Err(LEGACY_OFFICE_MESSAGE.to_string()),
-        kind => catch_panic(kind.name(), || extract_structured(kind, bytes)),
-    }
+        kind => catch_panic(kind.name(), || extract_structured(kind, bytes, limits)),
+    }?;
+    check_text_size(extracted, limits)
 }
 
-fn extract_structured(kind: Sniffed, bytes: &[u8]) -> Result<Extracted, String> {
+/// Refuses an extracted text over the size limit: a small compressed file
+/// must not smuggle in what `--max-doc-bytes` refuses as a text file.
+fn check_text_size(extracted: Extracted, limits: &Limits) -> Result<Extracted, String> {
+    if extracted.text.len() > limits.max_bytes {
+        return Err(format!(
+            "the text extracted from this {} is {} bytes, over the limit of {} (--max-doc-bytes)",
+            extracted.format.name().to_uppercase(),
+            extracted.text.len(),
+            limits.max_bytes
+        ));
+    }
+    Ok(extracted)
+}
+
+fn extract_structured(kind: Sniffed, bytes: &[u8], limits: &Limits) -> Result<Extracted, String> {
     let (text, format) = match kind {
         Sniffed::Pdf => (pdf::extract_pdf(bytes)?, DocumentFormat::Pdf),
         Sniffed::Html => (html::extract_html(bytes)?, DocumentFormat::Html),
         Sniffed::Zip => match archive::office_kind(bytes)? {
-            archive::OfficeKind::Docx => (docx::extract_docx(bytes)?, DocumentFormat::Docx),
-            archive::OfficeKind::Odt => (odt::extract_odt(bytes)?, DocumentFormat::Odt),
+            archive::OfficeKind::Docx => (
+                docx::extract_docx_capped(bytes, limits.part_bytes())?,
+                DocumentFormat::Docx,
+            ),
+            archive::OfficeKind::Odt => (
+                odt::extract_odt_capped(bytes, limits.part_bytes())?,
+                DocumentFormat::Odt,
+            ),
         },
         Sniffed::Ole2 => return Err(LEGACY_OFFICE_MESSAGE.to_string()),
         Sniffed::Text => (text::extract_text(bytes)?, DocumentFormat::Text),
@@ -156,28 +248,53 @@ fn extract_structured(kind: Sniffed, bytes: &[u8]) -> Result<Extracted, String> 
     Ok(Extracted { text, format })
 }
 
-/// Like [`extract`], but a structured document (PDF, HTML, DOCX, ODT) is
-/// read on a worker thread, and if that takes longer than `limit` the call
-/// returns an "extraction timed out" error instead of hanging the batch.
-///
-/// Plain text is decoded on the calling thread: decoding is linear in the
-/// input and cannot hang, and a thread per file would cost more than the
-/// decoding itself on folders of many small text files.
-///
-/// Limitation: Rust cannot kill a thread. A worker that overruns keeps
-/// running in the background until its parser finishes (or forever, if the
-/// parser loops), using a core and its memory; its result is discarded.
-/// The process still exits normally when the command is done.
+/// [`extract_bounded`] with a time limit and the default size limits.
 pub fn extract_with_limit(bytes: Vec<u8>, limit: Duration) -> Result<Extracted, String> {
-    match sniff(&bytes) {
+    extract_bounded(
+        bytes,
+        &Limits {
+            time: limit,
+            ..Limits::default()
+        },
+    )
+}
+
+/// Like [`extract_capped`], with time and (where possible) memory bounded:
+/// - plain text is decoded on the calling thread: decoding is linear in
+///   the input and cannot hang, and anything more would cost more than the
+///   decoding itself on folders of many small text files;
+/// - HTML up to [`IN_PROCESS_HTML_BYTES`] is parsed on a worker thread
+///   under the time limit;
+/// - PDF, DOCX, ODT and larger HTML go to a worker process (see
+///   [`worker`]) when the program has set one up: it is killed at the time
+///   limit and cannot take more memory than its address-space limit, and
+///   at most [`worker::MAX_WORKERS`] run at once whatever the thread count.
+///   Without a worker process they run on a worker thread, whose memory
+///   is not bounded and which, if it overruns, keeps running in the
+///   background until its parser finishes (Rust cannot kill a thread).
+pub fn extract_bounded(bytes: Vec<u8>, limits: &Limits) -> Result<Extracted, String> {
+    let kind = sniff(&bytes);
+    match kind {
         // Plain text, the common and possibly largest case, is decoded
         // from the bytes it owns, without a copy.
-        Sniffed::Text => text::extract_text_owned(bytes).map(|text| Extracted {
-            text,
-            format: DocumentFormat::Text,
-        }),
-        Sniffed::Ole2 => extract(&bytes),
-        _ => run_with_limit(limit, move || extract(&bytes)),
+        Sniffed::Text => text::extract_text_owned(bytes)
+            .map(|text| Extracted {
+                text,
+                format: DocumentFormat::Text,
+            })
+            .and_then(|e| check_text_size(e, limits)),
+        Sniffed::Ole2 => Err(LEGACY_OFFICE_MESSAGE.to_string()),
+        Sniffed::Html if bytes.len() <= IN_PROCESS_HTML_BYTES => {
+            let limits = *limits;
+            run_with_limit(limits.time, move || extract_capped(&bytes, &limits))
+        }
+        _ => match worker::configured() {
+            Some(command) => worker::extract_in_worker(command, bytes, kind.name(), limits),
+            None => {
+                let limits = *limits;
+                run_with_limit(limits.time, move || extract_capped(&bytes, &limits))
+            }
+        },
     }
 }
 
@@ -231,8 +348,36 @@ fn catch_panic<T>(kind: &str, work: impl FnOnce() -> Result<T, String>) -> Resul
                 .map(|s| s.to_string())
                 .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown cause".to_string());
-            Err(format!("broken {kind}: the reader failed on it ({detail})"))
+            Err(format!(
+                "broken {kind}: the reader failed on it ({})",
+                panic_detail(&detail)
+            ))
         }
+    }
+}
+
+/// What a parser's panic message says about the file, without the Rust
+/// internals a user cannot act on ("called `Result::unwrap()` on an `Err`
+/// value: ..."): the error value if there is one, else the message, cut
+/// to one short line.
+fn panic_detail(message: &str) -> String {
+    let message = match message.find("unwrap()` on ") {
+        Some(_) => match message.find(" value: ") {
+            Some(i) => &message[i + " value: ".len()..],
+            None => "unexpected structure",
+        },
+        None if message.contains("unwrap()`") => "unexpected structure",
+        None => message,
+    };
+    let line = message.lines().next().unwrap_or("").trim();
+    let mut end = line.len().min(200);
+    while !line.is_char_boundary(end) {
+        end -= 1;
+    }
+    if line.is_empty() {
+        "unexpected structure".to_string()
+    } else {
+        line[..end].to_string()
     }
 }
 
@@ -308,6 +453,16 @@ mod tests {
         })
         .expect_err("must fail");
         assert_eq!(err, "broken document: the reader failed on it (boom)");
+        let err = run_with_limit(Duration::from_secs(5), || -> Result<(), String> {
+            let offset: u32 = "x".parse().unwrap();
+            Err(offset.to_string())
+        })
+        .expect_err("must fail");
+        assert_eq!(
+            err,
+            "broken document: the reader failed on it (ParseIntError { kind: InvalidDigit })"
+        );
+        assert!(!err.contains("unwrap"), "{err}");
         assert_eq!(run_with_limit(Duration::from_secs(5), || Ok(7)), Ok(7));
     }
 }

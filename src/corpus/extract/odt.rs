@@ -15,8 +15,14 @@ const MAX_SPACES: usize = 1000;
 /// `text:line-break` become spaces, a tab and a line break. Annotations
 /// (review comments) and deleted text kept for change tracking are skipped.
 pub fn extract_odt(bytes: &[u8]) -> Result<String, String> {
+    extract_odt_capped(bytes, MAX_PART_BYTES)
+}
+
+/// [`extract_odt`] refusing an XML part that inflates to more than `part_limit`
+/// bytes.
+pub fn extract_odt_capped(bytes: &[u8], part_limit: u64) -> Result<String, String> {
     let mut zip = archive::open(bytes)?;
-    let xml = archive::read_part(&mut zip, "content.xml", MAX_PART_BYTES)?;
+    let xml = archive::read_part(&mut zip, "content.xml", part_limit)?;
     content_text(&archive::xml_text(xml))
 }
 
