@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Side-by-side speed and memory of docclass and scikit-learn on 20 Newsgroups.
 
-Run from the repository root (needs scikit-learn; see README "Benchmarks"):
+Run from the repository root (needs scikit-learn; see README "Tests and benchmarks"):
 
     python3 benches/compare_sklearn.py            # whole-process train/classify, eval
     python3 benches/compare_sklearn.py --vectorizer   # also in-process fit_transform (runs cargo bench)
@@ -22,7 +22,10 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DATA = os.environ.get("DOCCLASS_20NEWS", os.path.join(ROOT, "..", "shared", "datasets", "20news-bydate"))
-BASELINE = os.path.join(ROOT, "..", "shared", "bench", "sklearn_baseline.py")
+BASELINE = os.environ.get("DOCCLASS_SKLEARN_BASELINE", os.path.join(ROOT, "..", "shared", "bench", "sklearn_baseline.py"))
+for path, variable in ((DATA, "DOCCLASS_20NEWS"), (BASELINE, "DOCCLASS_SKLEARN_BASELINE")):
+    if not os.path.exists(path):
+        sys.exit(f"{path} not found: set {variable} (see README \"Proof on 20 Newsgroups\")")
 DOCCLASS = os.path.join(ROOT, "target", "release", "docclass")
 REPEAT = int(os.environ.get("REPEAT", "3"))
 

@@ -67,6 +67,27 @@ fn docs_show_the_command_the_test_runs() {
     }
 }
 
+/// The model card's numbers are the shipped model's.
+#[test]
+fn model_readme_states_the_vocabulary_size() {
+    let model = docclass::model::default_model().expect("default model");
+    let n = model.vectorizer().vocabulary().len();
+    let digits = n.to_string();
+    let grouped: String = digits
+        .chars()
+        .enumerate()
+        .flat_map(|(i, c)| {
+            let comma = i > 0 && (digits.len() - i).is_multiple_of(3);
+            comma.then_some(',').into_iter().chain(std::iter::once(c))
+        })
+        .collect();
+    let card = std::fs::read_to_string("models/README.md").expect("model card");
+    assert!(
+        card.contains(&format!("({grouped} terms)")),
+        "models/README.md must state the vocabulary: {grouped} terms"
+    );
+}
+
 struct Heldout {
     text: String,
     labels: Vec<String>,

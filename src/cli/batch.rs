@@ -8,7 +8,8 @@
 //! the reader hands its batch over when it is taken) plus, per worker
 //! thread, the document being read and analysed.
 
-use crate::corpus::{documents, InputDocument};
+use crate::corpus::input::documents_as;
+use crate::corpus::InputDocument;
 use anyhow::Context;
 use rayon::prelude::*;
 use std::path::PathBuf;
@@ -51,7 +52,7 @@ fn text_len(doc: &InputDocument) -> usize {
 /// `sink` in input order.
 pub(crate) fn for_each_document<T, W, S>(
     inputs: &[PathBuf],
-    max_doc_bytes: usize,
+    (max_doc_bytes, format): (usize, Option<crate::corpus::input::InputFormat>),
     work: W,
     mut sink: S,
 ) -> anyhow::Result<()>
@@ -67,7 +68,7 @@ where
     let reader = std::thread::Builder::new()
         .name("docclass-reader".into())
         .spawn(move || {
-            let mut docs = documents(&inputs, max_doc_bytes);
+            let mut docs = documents_as(&inputs, max_doc_bytes, format);
             loop {
                 let batch = next_batch(&mut docs, text_len);
                 if batch.is_empty() || sender.send(batch).is_err() {

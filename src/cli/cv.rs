@@ -34,7 +34,7 @@ pub fn run(args: CvArgs) -> anyhow::Result<i32> {
         &args.data,
         &args.background,
         args.input.read_options(),
-        &|w: &str| eprintln!("docclass: warning: {w}"),
+        &|w: &str| note!("docclass: warning: {w}"),
     )?;
     let pb = progress::bar(args.options.c.len() as u64, "cross-validating");
     let mut reports: Vec<CvReport> = Vec::new();

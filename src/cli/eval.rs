@@ -1,4 +1,4 @@
-use super::{open_model, progress, ModelArg, EXIT_OK};
+use super::{progress, ModelArg, EXIT_OK};
 use crate::corpus::{LabelledDocument, ReadOptions, DEFAULT_MAX_DOC_BYTES};
 use crate::eval::{evaluate, label_indices, Report};
 use crate::model::Classifier;
@@ -24,6 +24,10 @@ pub struct EvalArgs {
     /// One JSON object on stdout instead of tables.
     #[arg(long)]
     json: bool,
+    /// Write the report (tables or JSON) here, atomically, instead of
+    /// stdout (`-` is stdout).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    out: Option<PathBuf>,
     /// Also write a self-contained HTML report (metrics, confusion, PR
     /// curves, worst errors with explanations) to this file.
     #[arg(long, value_name = "FILE")]
@@ -81,29 +85,41 @@ pub(crate) fn score_documents(model: &Classifier, docs: &[LabelledDocument]) -> 
 }
 
 pub fn run(args: EvalArgs) -> anyhow::Result<i32> {
-    // Written through a handle, not print!: a full disk or a closed pipe
-    // is an error to report (or a quiet end), not a panic.
-    let mut out = std::io::stdout().lock();
-    let model = open_model(args.model.model.as_deref())?;
-    if let Some(html) = &args.html {
+    let model = args.model.open()?;
+    for written in args
+        .html
+        .iter()
+        .chain(args.out.iter().filter(|o| o.as_os_str() != "-"))
+    {
         super::refuse_output_over_inputs(
-            html,
+            written,
             args.data
                 .iter()
                 .chain(&args.background)
                 .chain(&args.model.model),
         )?;
     }
+    // Written through a handle, not print!: a full disk or a closed pipe
+    // is an error to report (or a quiet end), not a panic.
+    let mut out = super::output::Output::open(args.out.as_deref())?;
     let options = ReadOptions {
         skip_invalid: args.skip_invalid,
         max_doc_bytes: args.max_doc_bytes,
     };
     let (data, background) =
         super::train::read_training_data(&args.data, &args.background, options, &|w: &str| {
-            eprintln!("docclass: warning: {w}")
+            note!("docclass: warning: {w}")
         })?;
     if data.documents.is_empty() {
         anyhow::bail!("no labelled documents to evaluate on");
+    }
+    let several = data.documents.iter().filter(|d| d.labels.len() > 1).count();
+    if !model.is_multi_label() && several > 0 {
+        note!(
+            "docclass: warning: {several} documents have several labels, but this model gives \
+             one label per document: each of them counts as missed for all but one label \
+             (train with --multi-label for such data)"
+        );
     }
     let background = (!args.background.is_empty()).then(|| {
         let mut summary = BackgroundSummary {
@@ -128,7 +144,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<i32> {
     });
     let scored = score_documents(&model, &data.documents);
     for (label, n) in &scored.unknown {
-        eprintln!(
+        note!(
             "docclass: warning: label '{label}' ({n} documents) is not one the model knows; \
              it counts as missed"
         );
@@ -154,7 +170,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<i32> {
             scores: &scored.scores,
         });
         crate::io::write_atomic(path, |w| w.write_all(html.as_bytes()))?;
-        eprintln!("docclass: wrote {}", path.display());
+        note!("docclass: wrote {}", path.display());
     }
     if args.json {
         let json = JsonReport {
@@ -186,6 +202,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<i32> {
             )?;
         }
     }
+    out.finish()?;
     Ok(EXIT_OK)
 }
 
@@ -253,16 +270,28 @@ pub(crate) fn render_table(report: &Report, multi_label: bool, known: usize) -> 
         .max()
         .unwrap_or(5)
         .max(9);
+    // Multi-label models have no confusion matrix (a document can be in
+    // several cells); each label's own counts take its place.
+    let counts_header = if multi_label {
+        "       tp       fp       fn       tn"
+    } else {
+        ""
+    };
     let _ = writeln!(
         out,
-        "{:<width$}  precision  recall     f1  support",
+        "{:<width$}  precision  recall     f1  support{counts_header}",
         "label"
     );
     for (i, (label, m)) in report.per_label.iter().enumerate() {
         let note = if i >= known { "  (not in model)" } else { "" };
+        let counts = if multi_label {
+            format!("  {:>7}  {:>7}  {:>7}  {:>7}", m.tp, m.fp, m.fn_, m.tn)
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             out,
-            "{label:<width$}  {:>9.4}  {:>6.4}  {:>5.4}  {:>7}{note}",
+            "{label:<width$}  {:>9.4}  {:>6.4}  {:>5.4}  {:>7}{counts}{note}",
             m.precision, m.recall, m.f1, m.support
         );
     }

@@ -1,5 +1,5 @@
 use super::batch::for_each_document;
-use super::{open_model, ModelArg, EXIT_OK, EXIT_SOME_FAILED};
+use super::{ModelArg, EXIT_OK, EXIT_SOME_FAILED};
 use crate::corpus::{check_inputs, DEFAULT_MAX_DOC_BYTES};
 use crate::model::{Classifier, Explanation};
 use std::io::{IsTerminal, Write};
@@ -21,6 +21,14 @@ pub struct ExplainArgs {
     /// Largest document accepted, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_DOC_BYTES)]
     max_doc_bytes: usize,
+    /// Read every input that is not a folder as this, whatever its name or
+    /// content says (by default: .jsonl/.csv/.tsv by name, stdin and pipes
+    /// sniffed, other files one document each).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    input_format: Option<crate::corpus::input::InputFormat>,
+    /// Write here (atomically) instead of stdout (`-` is stdout).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    out: Option<PathBuf>,
 }
 
 enum Outcome {
@@ -30,15 +38,21 @@ enum Outcome {
 }
 
 pub fn run(args: ExplainArgs) -> anyhow::Result<i32> {
-    let model = open_model(args.model.model.as_deref())?;
+    let model = args.model.open()?;
     check_inputs(&args.inputs)?;
     let stdout = std::io::stdout();
-    let color = !args.json && stdout.is_terminal();
-    let mut out = std::io::BufWriter::new(stdout.lock());
+    // https://no-color.org: any non-empty NO_COLOR turns highlighting off.
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let to_stdout = args.out.as_ref().is_none_or(|o| o.as_os_str() == "-");
+    let color = !args.json && !no_color && to_stdout && stdout.is_terminal();
+    if let Some(out) = args.out.as_ref().filter(|_| !to_stdout) {
+        super::refuse_output_over_inputs(out, args.inputs.iter().chain(&args.model.model))?;
+    }
+    let mut out = super::output::Output::open(args.out.as_deref())?;
     let mut failed = 0u64;
     for_each_document(
         &args.inputs,
-        args.max_doc_bytes,
+        (args.max_doc_bytes, args.input_format),
         |id, text| {
             let outcome = match text {
                 Err(e) => Outcome::Failed(e),
@@ -58,7 +72,7 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<i32> {
             }
         },
     )?;
-    out.flush()?;
+    out.finish()?;
     Ok(if failed > 0 {
         EXIT_SOME_FAILED
     } else {
@@ -94,9 +108,30 @@ fn write_json(
                         .up
                         .iter()
                         .chain(l.down.iter())
-                        .map(|c| serde_json::json!({"term": c.term, "weight": super::output::round6(c.weight)}))
+                        .map(|c| {
+                            let mut v = serde_json::json!({"term": c.term, "weight": super::output::round6(c.weight)});
+                            if !c.words.is_empty() {
+                                v["words"] = serde_json::json!(c.words);
+                            }
+                            v
+                        })
                         .collect();
                     (l.label.clone(), serde_json::Value::Array(list))
+                })
+                .collect();
+            // intercept + the contributions listed + other_terms =
+            // linear_score (the log-odds of a multi-label model's label).
+            let sums: serde_json::Map<String, serde_json::Value> = x
+                .labels
+                .iter()
+                .map(|l| {
+                    let round = super::output::round6;
+                    let v = serde_json::json!({
+                        "intercept": round(l.intercept),
+                        "other_terms": round(l.other_terms),
+                        "linear_score": round(l.linear_score),
+                    });
+                    (l.label.clone(), v)
                 })
                 .collect();
             let labels: Vec<&str> = x
@@ -123,6 +158,7 @@ fn write_json(
                 "sentences": sentences,
                 "thresholds": model.labels().iter().zip(model.thresholds()).map(|(l, t)| (l.clone(), serde_json::json!(t))).collect::<serde_json::Map<_, _>>(),
                 "contributions": contributions,
+                "sums": sums,
                 "evidence": x.evidence,
             })
         }
@@ -171,7 +207,7 @@ fn write_text(
         if let Some(sentence) = &l.sentence {
             writeln!(out, "   scored on the sentence: {sentence}")?;
         }
-        let fmt = |c: &crate::model::Contribution| format!("{} {:+.3}", c.term, c.weight);
+        let fmt = |c: &crate::model::Contribution| format!("{} {:+.3}", c.display(), c.weight);
         if !l.up.is_empty() {
             let (on, off) = if color { (BOLD_GREEN, RESET) } else { ("", "") };
             let terms: Vec<String> = l.up.iter().map(fmt).collect();
@@ -182,6 +218,19 @@ fn write_text(
             let terms: Vec<String> = l.down.iter().map(fmt).collect();
             writeln!(out, "   down: {on}{}{off}", terms.join(", "))?;
         }
+        let shown: f64 = l.up.iter().chain(&l.down).map(|c| c.weight).sum();
+        writeln!(
+            out,
+            "   sum:  intercept {:+.3} + terms shown {shown:+.3} + other terms {:+.3} = {:+.3}{}",
+            l.intercept,
+            l.other_terms,
+            l.linear_score,
+            if model.is_multi_label() {
+                " (log-odds)"
+            } else {
+                " (linear score; softmax over labels)"
+            }
+        )?;
     }
     if !x.evidence.is_empty() {
         writeln!(out, "evidence:")?;

@@ -92,7 +92,7 @@ pub fn run(args: ExtractArgs) -> anyhow::Result<i32> {
     }
     out.flush()?;
     if failed > 0 {
-        eprintln!("docclass: {failed} of {total} documents could not be read");
+        note!("docclass: {failed} of {total} documents could not be read");
         return Ok(EXIT_SOME_FAILED);
     }
     Ok(EXIT_OK)

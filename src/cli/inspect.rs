@@ -1,4 +1,4 @@
-use super::{open_model, ModelArg, EXIT_OK};
+use super::{ModelArg, EXIT_OK};
 use crate::eval::Report;
 use crate::model::Classifier;
 use std::fmt::Write as _;
@@ -20,7 +20,7 @@ pub fn run(args: InspectArgs) -> anyhow::Result<i32> {
     // Written through a handle, not print!: a full disk or a closed pipe
     // is an error to report (or a quiet end), not a panic.
     let mut out = std::io::stdout().lock();
-    let model = open_model(args.model.model.as_deref())?;
+    let model = args.model.open()?;
     let name = args.model.name();
     if args.json {
         writeln!(
@@ -163,7 +163,7 @@ fn card_text(model: &Classifier, name: &str, top: usize) -> String {
     );
     let _ = writeln!(
         out,
-        "classifier       C {}, solver {}, class weights {:?}, thresholds {:?}, seed {}",
+        "classifier       C {}, solver {}, class weights {}, thresholds {}, seed {}",
         p.c, p.solver, p.class_weight, p.thresholds, p.seed
     );
     let _ = writeln!(out, "training data    sha256 {}", s.data_sha256);

@@ -3,6 +3,16 @@
 //! failed, 2 nothing done (bad arguments, unreadable input or model), 128 +
 //! the signal number when interrupted (130 for Ctrl-C).
 
+/// `eprintln!` for notes, warnings and summaries: silent under `--quiet`
+/// (errors are always printed).
+macro_rules! note {
+    ($($arg:tt)*) => {
+        if !$crate::cli::progress::quiet() {
+            eprintln!($($arg)*);
+        }
+    };
+}
+
 mod batch;
 mod classify;
 mod cv;
@@ -41,6 +51,13 @@ pub const EXIT_INTERRUPTED: i32 = 128 + signal_hook::consts::SIGINT;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// No progress, warnings or summaries on stderr; errors only.
+    #[arg(long, short = 'q', global = true)]
+    quiet: bool,
+    /// Worker threads for reading, analysing and classifying (default: one
+    /// per core; the output is the same for any number).
+    #[arg(long, global = true, value_name = "N")]
+    threads: Option<usize>,
 }
 
 #[derive(Subcommand)]
@@ -65,6 +82,12 @@ enum Command {
     Tokenize(tokenize::TokenizeArgs),
     /// Show the text docclass reads from documents (PDF, Word, HTML, text).
     Extract(extract::ExtractArgs),
+    /// Print a shell completion script: `docclass completions bash > ~/.local/share/bash-completion/completions/docclass`.
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 /// Parses arguments, runs the command, prints errors, returns the exit code.
@@ -82,6 +105,20 @@ pub fn run() -> i32 {
         crate::corpus::extract::worker::use_worker_process(command);
     }
     let cli = Cli::parse();
+    progress::set_quiet(cli.quiet);
+    if let Some(threads) = cli.threads {
+        if threads == 0 {
+            eprintln!("docclass: error: --threads must be at least 1");
+            return EXIT_FAILED;
+        }
+        if let Err(e) = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build_global()
+        {
+            eprintln!("docclass: error: cannot start {threads} threads: {e}");
+            return EXIT_FAILED;
+        }
+    }
     if let Err(message) = extraction_timeout_from_env() {
         eprintln!("docclass: error: {message}");
         return EXIT_FAILED;
@@ -101,6 +138,7 @@ pub fn run() -> i32 {
         Command::Stats(args) => stats::run(args),
         Command::Tokenize(args) => tokenize::run(args),
         Command::Extract(args) => extract::run(args),
+        Command::Completions { shell } => completions(shell),
     };
     match result {
         Ok(code) => code,
@@ -117,6 +155,17 @@ pub fn run() -> i32 {
             EXIT_FAILED
         }
     }
+}
+
+/// Writes the completion script for `shell` on stdout.
+fn completions(shell: clap_complete::Shell) -> anyhow::Result<i32> {
+    use clap::CommandFactory;
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "docclass", &mut script);
+    let mut out = std::io::stdout().lock();
+    std::io::Write::write_all(&mut out, &script)?;
+    std::io::Write::flush(&mut out)?;
+    Ok(EXIT_OK)
 }
 
 /// Environment variable with the seconds one document's extraction may take.
@@ -248,9 +297,31 @@ pub(crate) struct ModelArg {
     /// Model file from `docclass train`; the embedded default model if absent.
     #[arg(long, short = 'm', value_name = "MODEL")]
     pub model: Option<PathBuf>,
+    /// Override a decision threshold for this run: LABEL=P (multi-label
+    /// models) or relevance=P (models with a relevance gate). Repeat it or
+    /// separate with commas: --threshold trade=0.6,intelligence=0.3.
+    #[arg(long, value_name = "LABEL=P", value_delimiter = ',')]
+    pub threshold: Vec<String>,
 }
 
 impl ModelArg {
+    /// The model, with the `--threshold` overrides applied.
+    pub fn open(&self) -> anyhow::Result<Classifier> {
+        let mut model = open_model(self.model.as_deref())?;
+        for spec in &self.threshold {
+            let (label, value) = spec.rsplit_once('=').ok_or_else(|| {
+                anyhow::anyhow!("--threshold {spec}: expected LABEL=P, e.g. trade=0.6")
+            })?;
+            let p: f64 = value.trim().parse().map_err(|_| {
+                anyhow::anyhow!("--threshold {spec}: '{value}' is not a number between 0 and 1")
+            })?;
+            model
+                .set_threshold(label.trim(), p)
+                .map_err(|e| anyhow::anyhow!("--threshold {spec}: {e}"))?;
+        }
+        Ok(model)
+    }
+
     /// How to name the model in reports and messages.
     pub fn name(&self) -> String {
         self.model.as_ref().map_or_else(

@@ -152,11 +152,8 @@ fn encode_into(
                         .map_or(String::new(), |r| round6(r).to_string()),
                 );
             }
-            row.push(if record.empty {
-                "true".into()
-            } else {
-                String::new()
-            });
+            // Always true or false, so pandas reads a boolean column.
+            row.push(if record.empty { "true" } else { "false" }.into());
             row.push(record.error.unwrap_or("").to_string());
             write_csv_row(out, row.iter().map(String::as_str))
         }
@@ -182,4 +179,46 @@ fn write_csv_row<'a>(
         }
     }
     out.write_all(b"\n")
+}
+
+/// Where a command's machine output goes: stdout, or (`--out FILE`) a file
+/// written atomically that appears only when [`Output::finish`] succeeds.
+/// `--out -` is stdout, as in most Unix tools.
+pub enum Output {
+    Stdout(std::io::BufWriter<std::io::StdoutLock<'static>>),
+    File(crate::io::AtomicFile),
+}
+
+impl Output {
+    pub fn open(path: Option<&std::path::Path>) -> crate::Result<Self> {
+        Ok(match path {
+            Some(p) if p.as_os_str() != "-" => Output::File(crate::io::AtomicFile::create(p)?),
+            _ => Output::Stdout(std::io::BufWriter::new(std::io::stdout().lock())),
+        })
+    }
+
+    /// Flushes stdout, or commits the file.
+    pub fn finish(self) -> anyhow::Result<()> {
+        match self {
+            Output::Stdout(mut w) => w.flush()?,
+            Output::File(f) => f.commit()?,
+        }
+        Ok(())
+    }
+}
+
+impl Write for Output {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Output::Stdout(w) => w.write(buf),
+            Output::File(f) => f.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Output::Stdout(w) => w.flush(),
+            Output::File(f) => f.flush(),
+        }
+    }
 }

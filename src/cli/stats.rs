@@ -14,6 +14,11 @@ pub struct StatsArgs {
     data: Vec<PathBuf>,
     #[command(flatten)]
     input: DataOptions,
+    /// One JSON object instead of Markdown tables: {"documents",
+    /// "labels", "by_language": {LANG: {"documents", "labels": {LABEL: n},
+    /// "no_label", "several_labels"}}, "by_label_set": {"a + b": n}}.
+    #[arg(long)]
+    json: bool,
 }
 
 /// Counts of labelled documents by language (as docclass detects it) and
@@ -24,7 +29,7 @@ pub fn run(args: StatsArgs) -> anyhow::Result<i32> {
     let mut out = std::io::stdout().lock();
     let data = read_labelled_paths(&args.data, args.input.read_options())?;
     for w in &data.warnings {
-        eprintln!("docclass: warning: {w}");
+        note!("docclass: warning: {w}");
     }
     let analyzer = AnalyzerParams::default().check()?;
     let languages: Vec<String> = data
@@ -56,6 +61,45 @@ pub fn run(args: StatsArgs) -> anyhow::Result<i32> {
             _ => row[labels.len() + 2] += 1,
         }
     }
+    let mut combos: BTreeMap<String, usize> = BTreeMap::new();
+    for doc in &data.documents {
+        let mut set = doc.labels.clone();
+        set.sort();
+        let key = if set.is_empty() {
+            "(no label)".to_string()
+        } else {
+            set.join(" + ")
+        };
+        *combos.entry(key).or_insert(0) += 1;
+    }
+    if args.json {
+        let languages: serde_json::Map<String, serde_json::Value> = by_language
+            .iter()
+            .map(|(lang, row)| {
+                let per_label: serde_json::Map<String, serde_json::Value> = labels
+                    .iter()
+                    .enumerate()
+                    .map(|(i, l)| (l.clone(), row[1 + i].into()))
+                    .collect();
+                let value = serde_json::json!({
+                    "documents": row[0],
+                    "labels": per_label,
+                    "no_label": row[labels.len() + 1],
+                    "several_labels": row[labels.len() + 2],
+                });
+                (lang.to_string(), value)
+            })
+            .collect();
+        let json = serde_json::json!({
+            "documents": data.documents.len(),
+            "labels": labels,
+            "by_language": languages,
+            "by_label_set": combos,
+        });
+        writeln!(out, "{json}")?;
+        out.flush()?;
+        return Ok(EXIT_OK);
+    }
     let mut header = vec!["language".to_string(), "documents".to_string()];
     header.extend(labels.iter().cloned());
     header.push("no label".into());
@@ -73,17 +117,6 @@ pub fn run(args: StatsArgs) -> anyhow::Result<i32> {
     let cells: Vec<String> = total.iter().map(usize::to_string).collect();
     writeln!(out, "| **all** | {} |", cells.join(" | "))?;
 
-    let mut combos: BTreeMap<String, usize> = BTreeMap::new();
-    for doc in &data.documents {
-        let mut set = doc.labels.clone();
-        set.sort();
-        let key = if set.is_empty() {
-            "(no label)".to_string()
-        } else {
-            set.join(" + ")
-        };
-        *combos.entry(key).or_insert(0) += 1;
-    }
     writeln!(out)?;
     writeln!(out, "| labels | documents |")?;
     writeln!(out, "|---|---|")?;

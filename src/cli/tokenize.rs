@@ -93,7 +93,7 @@ pub fn run(args: TokenizeArgs) -> anyhow::Result<i32> {
         });
         writeln!(out, "{doc}")?;
     } else {
-        eprintln!("language: {}", analysis.language);
+        note!("language: {}", analysis.language);
         let terms: Vec<&str> = analysis.tokens.iter().map(|t| t.text.as_str()).collect();
         writeln!(out, "{}", terms.join(" "))?;
     }

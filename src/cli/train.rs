@@ -23,7 +23,7 @@ pub struct TrainArgs {
     #[arg(long, value_name = "PATH", num_args = 1..)]
     background: Vec<PathBuf>,
     /// Where to write the model (atomically).
-    #[arg(long, value_name = "MODEL")]
+    #[arg(long, short = 'o', value_name = "MODEL")]
     out: PathBuf,
     #[command(flatten)]
     options: ModelOptions,
@@ -194,7 +194,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<i32> {
     stage.set_message("reading documents");
     let (data, background) =
         read_training_data(&args.data, &args.background, options, &|w: &str| {
-            stage.suspend(|| eprintln!("docclass: warning: {w}"))
+            stage.suspend(|| note!("docclass: warning: {w}"))
         })?;
     let report = |s: &str| stage.set_message(s.to_string());
     let model =
@@ -206,14 +206,14 @@ pub fn run(args: TrainArgs) -> anyhow::Result<i32> {
 
     let summary = model.summary();
     for w in &summary.warnings {
-        eprintln!("docclass: warning: {w}");
+        note!("docclass: warning: {w}");
     }
     let per_label: Vec<String> = summary
         .documents_per_label
         .iter()
         .map(|(l, n)| format!("{l}={n}"))
         .collect();
-    eprintln!(
+    note!(
         "trained {} model on {} documents ({}), {} terms, {} in {:.1}s -> {}",
         if model.is_multi_label() {
             "multi-label"
@@ -245,7 +245,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<i32> {
             .zip(model.thresholds())
             .map(|(l, t)| format!("{l}={t:.2}"))
             .collect();
-        eprintln!("thresholds: {}", t.join(", "));
+        note!("thresholds: {}", t.join(", "));
     }
     Ok(EXIT_OK)
 }

@@ -154,11 +154,47 @@ pub fn check_inputs(inputs: &[PathBuf]) -> Result<()> {
     Ok(())
 }
 
-/// All documents of all inputs, in order. A folder gives its files; a
-/// `.jsonl`/`.csv`/`.tsv` file its records; `-` (stdin), a pipe or a
+/// All documents of all inputs, in order. A folder gives its files (and
+/// the records of its record files); a `.jsonl`/`.csv`/`.tsv` file its
+/// records; `-` (stdin), a pipe or a
 /// gzip-compressed input is sniffed: JSON Lines if its first character is
 /// `{`, else one document; any other file is one document.
 pub fn documents(inputs: &[PathBuf], max_doc_bytes: usize) -> impl Iterator<Item = InputDocument> {
+    documents_as(inputs, max_doc_bytes, None)
+}
+
+/// How to read an input named on the command line, overriding what its
+/// name and content say (`--input-format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum InputFormat {
+    /// One document (any format docclass extracts: text, HTML, PDF, ...).
+    Text,
+    /// JSON Lines records.
+    Jsonl,
+    /// CSV records with a header row.
+    Csv,
+    /// Tab-separated records with a header row.
+    Tsv,
+}
+
+impl InputFormat {
+    fn layout(self) -> &'static str {
+        match self {
+            InputFormat::Text => "document",
+            InputFormat::Jsonl => "jsonl",
+            InputFormat::Csv => "csv",
+            InputFormat::Tsv => "tsv",
+        }
+    }
+}
+
+/// [`documents`], with every input that is not a folder read as `format`
+/// when one is given (files inside folders keep their own layout).
+pub fn documents_as(
+    inputs: &[PathBuf],
+    max_doc_bytes: usize,
+    format: Option<InputFormat>,
+) -> impl Iterator<Item = InputDocument> {
     let inputs = inputs.to_vec();
     inputs
         .into_iter()
@@ -168,14 +204,39 @@ pub fn documents(inputs: &[PathBuf], max_doc_bytes: usize) -> impl Iterator<Item
                 return stream_documents(
                     Box::new(BufReader::new(stdin)),
                     STDIN_NAME.to_string(),
-                    None,
+                    format.map(InputFormat::layout),
                     max_doc_bytes,
                 );
             }
             if input.is_dir() {
-                return Box::new(folder_documents(&input));
+                // Record files found in a folder are read as records, as
+                // when named on the command line.
+                return Box::new(folder_documents(&input).flat_map(
+                    move |doc| -> Box<dyn Iterator<Item = InputDocument>> {
+                        match doc {
+                            InputDocument::File { path, .. } if record_layout(&path).is_some() => {
+                                file_documents(&path, max_doc_bytes)
+                            }
+                            other => Box::new(std::iter::once(other)),
+                        }
+                    },
+                ));
             }
-            file_documents(&input, max_doc_bytes)
+            match format {
+                Some(format) => match open_for_reading(&input) {
+                    Ok(file) => stream_documents(
+                        Box::new(BufReader::new(file)),
+                        input.display().to_string(),
+                        Some(format.layout()),
+                        max_doc_bytes,
+                    ),
+                    Err(e) => Box::new(std::iter::once(InputDocument::Failed {
+                        id: input.display().to_string(),
+                        message: format!("cannot read: {e}"),
+                    })),
+                },
+                None => file_documents(&input, max_doc_bytes),
+            }
         })
 }
 

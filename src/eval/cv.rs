@@ -106,12 +106,20 @@ pub fn cross_validate_with_background(
                 .filter(|(j, _)| j % k != fold)
                 .map(|(_, d)| d.clone())
                 .collect();
-            let model = Classifier::fit_with_background(
-                params.clone(),
-                &train,
-                &train_background,
-                &|_| {},
-            )?;
+            let model =
+                Classifier::fit_with_background(params.clone(), &train, &train_background, &|_| {})
+                    .map_err(|e| match e {
+                        // The whole data may be fine: what failed is the
+                        // part of it left for training once a fold is out.
+                        Error::Training(why) => Error::Training(format!(
+                            "fold {} of {k} ({} training documents): {why}; the data is too \
+                             small or uneven for {k} folds: use fewer --folds or label more \
+                             documents of the rare labels",
+                            fold + 1,
+                            train.len()
+                        )),
+                        other => other,
+                    })?;
             let held_background: Vec<&LabelledDocument> = background
                 .iter()
                 .enumerate()

@@ -10,6 +10,18 @@ pub struct LabelMetrics {
     pub recall: f64,
     pub f1: f64,
     pub support: usize,
+    /// The label's confusion counts: documents given it rightly (true
+    /// positives), wrongly (false positives), missing it (false negatives)
+    /// and rightly without it (true negatives). Absent from model files
+    /// written before they were recorded.
+    #[serde(default)]
+    pub tp: usize,
+    #[serde(default)]
+    pub fp: usize,
+    #[serde(default, rename = "fn")]
+    pub fn_: usize,
+    #[serde(default)]
+    pub tn: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -112,6 +124,10 @@ pub fn evaluate(
                     recall,
                     f1: f1(precision, recall),
                     support: tp[c] + fn_[c],
+                    tp: tp[c],
+                    fp: fp[c],
+                    fn_: fn_[c],
+                    tn: n.saturating_sub(tp[c] + fp[c] + fn_[c]),
                 },
             )
         })

@@ -220,9 +220,24 @@ impl TfidfVectorizer {
         }
         kept.sort_unstable_by(|a, b| a.0.cmp(b.0));
         if kept.is_empty() {
+            // Advice only where a setting can still move: with every term
+            // allowed, the documents themselves have no words.
+            let mut advice = Vec::new();
+            if min_df > 1.0 {
+                advice.push("lower --min-df");
+            }
+            if max_df < n_docs as f64 {
+                advice.push("raise --max-df");
+            }
+            let advice = if advice.is_empty() {
+                "the documents have no terms at all (empty, or only stop words, numbers or \
+                 punctuation): check the text field"
+                    .to_string()
+            } else {
+                advice.join(" or ")
+            };
             return Err(Error::Training(format!(
-                "no term occurs in at least {} and at most {} of the {n_docs} documents; \
-                 lower --min-df or raise --max-df",
+                "no term occurs in at least {} and at most {} of the {n_docs} documents; {advice}",
                 params.min_df, params.max_df
             )));
         }

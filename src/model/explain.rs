@@ -6,12 +6,30 @@
 use super::Classifier;
 use crate::text::{segment_each, Language};
 use serde::Serialize;
+use std::collections::HashMap;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Contribution {
+    /// The term as the model knows it: a stem, a CJK bigram, a word pair.
     pub term: String,
     /// TF-IDF value x weight: how far this term moved the label's log-odds.
     pub weight: f64,
+    /// The words of the document that became this term, as written there
+    /// ("Party", "parties" for `parti`), at most three, first seen first.
+    /// Empty for terms made of several words.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub words: Vec<String>,
+}
+
+impl Contribution {
+    /// How to show the term to a reader: its words if it has any.
+    pub fn display(&self) -> String {
+        if self.words.is_empty() {
+            self.term.clone()
+        } else {
+            self.words.join("/")
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -21,6 +39,12 @@ pub struct LabelExplanation {
     pub threshold: f64,
     pub assigned: bool,
     pub intercept: f64,
+    /// Sum of the contributions not listed in `up` and `down`, so that
+    /// `intercept + up + down + other_terms` is the label's linear score
+    /// (its log-odds in a multi-label model) exactly.
+    pub other_terms: f64,
+    /// `intercept` plus every term's contribution.
+    pub linear_score: f64,
     /// For a sentence label: the sentence its score comes from (the
     /// contributions are that sentence's terms).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -97,6 +121,7 @@ impl Classifier {
                     .map(|&(j, v)| Contribution {
                         term: vocabulary[j as usize].clone(),
                         weight: v * self.weight(j as usize, c),
+                        words: Vec::new(),
                     })
                     .filter(|x| x.weight != 0.0)
                     .collect();
@@ -115,12 +140,16 @@ impl Classifier {
                     .take(top)
                     .cloned()
                     .collect();
+                let all: f64 = contributions.iter().map(|x| x.weight).sum();
+                let shown: f64 = up.iter().chain(&down).map(|x| x.weight).sum();
                 LabelExplanation {
                     label: self.labels()[c].clone(),
                     score: scores[c],
                     threshold: self.thresholds()[c],
                     assigned: assigned.contains(&c),
                     intercept: self.intercepts()[c],
+                    other_terms: all - shown,
+                    linear_score: self.intercepts()[c] + all,
                     sentence: sentence.map(|s| {
                         let terms: Vec<String> = up.iter().map(|x| x.term.clone()).collect();
                         self.excerpt(&analysed.sentences[s], &terms)
@@ -131,6 +160,8 @@ impl Classifier {
             })
             .collect();
 
+        let mut labels = labels;
+        self.add_surface_words(text, language, &mut labels);
         let focus: Vec<usize> = if assigned.is_empty() {
             (0..k)
                 .max_by(|&a, &b| scores[a].total_cmp(&scores[b]))
@@ -231,15 +262,51 @@ impl Classifier {
         out
     }
 
+    /// Fills each contribution's `words` with the document's spellings of
+    /// its term: every word of the text is analysed alone, in the
+    /// document's language, and kept where its term is one being shown.
+    /// Only the first 256 KB are searched.
+    fn add_surface_words(&self, text: &str, language: Language, labels: &mut [LabelExplanation]) {
+        let mut wanted: HashMap<String, Vec<String>> = labels
+            .iter()
+            .flat_map(|l| l.up.iter().chain(&l.down))
+            .map(|x| (x.term.clone(), Vec::new()))
+            .collect();
+        if wanted.is_empty() {
+            return;
+        }
+        segment_each(prefix(text, 256 * 1024), |piece, _| {
+            self.analyzer()
+                .for_each_term_as(piece, Some(language), |term| {
+                    if let Some(words) = wanted.get_mut(term) {
+                        if words.len() < 3 && !words.iter().any(|w| w == piece) {
+                            words.push(piece.to_string());
+                        }
+                    }
+                });
+        });
+        for l in labels.iter_mut() {
+            for x in l.up.iter_mut().chain(l.down.iter_mut()) {
+                if let Some(words) = wanted.get(&x.term) {
+                    x.words = words.clone();
+                }
+            }
+        }
+    }
+
+    /// Byte ranges of the words of `text` whose terms are among `terms`,
+    /// each word analysed in the language of the whole text (a lone
+    /// "Party" would otherwise be taken for French and stemmed apart).
     pub fn term_spans(&self, text: &str, terms: &[String]) -> Vec<(usize, usize)> {
+        let language = self.analyzer().detect_language(text);
         let mut spans = Vec::new();
         let base = text.as_ptr() as usize;
         segment_each(text, |piece, _| {
-            let hit = self
-                .analyzer()
-                .terms(piece)
-                .iter()
-                .any(|t| terms.contains(t));
+            let mut hit = false;
+            self.analyzer()
+                .for_each_term_as(piece, Some(language), |t| {
+                    hit |= terms.iter().any(|x| x == t)
+                });
             if hit {
                 let start = piece.as_ptr() as usize - base;
                 spans.push((start, start + piece.len()));

@@ -353,7 +353,7 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Classifier> {
         .map_err(|e| bad(format!("invalid settings: {e}")))?;
     let vectorizer = TfidfVectorizer::from_parts(header.params.tfidf.clone(), vocabulary, idf)
         .map_err(|e| bad(e.to_string()))?;
-    Ok(Classifier {
+    let mut model = Classifier {
         params: header.params,
         analyzer,
         vectorizer,
@@ -366,5 +366,7 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Classifier> {
         sentence_scoped,
         summary: header.training,
         columns: Default::default(),
-    })
+    };
+    model.adopt_latin_fallback();
+    Ok(model)
 }

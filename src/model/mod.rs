@@ -74,6 +74,15 @@ pub enum ClassWeight {
     Balanced,
 }
 
+impl std::fmt::Display for ClassWeight {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ClassWeight::Uniform => "uniform",
+            ClassWeight::Balanced => "balanced",
+        })
+    }
+}
+
 /// How multi-label decision thresholds are chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -83,6 +92,17 @@ pub enum ThresholdMode {
     /// Per label, the threshold that maximises F1 on out-of-fold predictions
     /// of an internal k-fold cross-validation.
     Tuned { folds: usize },
+}
+
+impl std::fmt::Display for ThresholdMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ThresholdMode::Fixed(p) => write!(f, "{p} for every label"),
+            ThresholdMode::Tuned { folds } => {
+                write!(f, "tuned per label ({folds}-fold out-of-fold F1)")
+            }
+        }
+    }
 }
 
 /// Everything that determines a trained model, besides the data. Stored in
@@ -526,6 +546,18 @@ impl Classifier {
                 ));
             }
         }
+        // "Trade" and "trade" are two labels to the model, and almost
+        // always one to the person who labelled the data.
+        for (i, a) in labels.iter().enumerate() {
+            for b in &labels[i + 1..] {
+                if a.to_lowercase() == b.to_lowercase() {
+                    warnings.push(format!(
+                        "labels '{a}' and '{b}' differ only in case: they are trained as two \
+                         labels; spell them the same if they are one"
+                    ));
+                }
+            }
+        }
         label_sets.extend(background.iter().map(|_| Vec::new()));
         let is_background: Vec<bool> = (0..docs.len() + background.len())
             .map(|i| i >= docs.len())
@@ -652,6 +684,7 @@ impl Classifier {
             summary,
             columns: ThreadLocal::new(),
         };
+        model.adopt_latin_fallback();
         let single = objective == Objective::Multinomial;
         let decided: Vec<Vec<usize>> = in_sample
             .iter()
@@ -673,6 +706,23 @@ impl Classifier {
     pub fn params(&self) -> &ClassifierParams {
         &self.params
     }
+
+    /// Makes short Latin-script texts without a language of their own be
+    /// analysed in the training data's most common Latin-script language,
+    /// the one the model's stems come from.
+    pub(crate) fn adopt_latin_fallback(&mut self) {
+        let dominant = self
+            .summary
+            .documents_per_language
+            .iter()
+            .filter_map(|(code, &n)| Some((code.parse::<crate::text::Language>().ok()?, n)))
+            .filter(|(l, _)| l.script() == crate::text::Script::Latin)
+            .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.code().cmp(a.0.code())))
+            .map(|(l, _)| l);
+        if let Some(language) = dominant {
+            self.analyzer.set_latin_fallback(language);
+        }
+    }
     pub fn analyzer(&self) -> &Analyzer {
         &self.analyzer
     }
@@ -687,6 +737,46 @@ impl Classifier {
     }
     pub fn thresholds(&self) -> &[f64] {
         &self.thresholds
+    }
+
+    /// Changes a decision threshold for this use of the model (the file is
+    /// not touched): a label's probability threshold (multi-label models),
+    /// or with `label` = `relevance` the relevance threshold of a gated
+    /// model. A higher threshold trades recall for precision.
+    pub fn set_threshold(&mut self, label: &str, threshold: f64) -> Result<()> {
+        if !(threshold > 0.0 && threshold < 1.0) {
+            return Err(Error::InvalidParams(format!(
+                "threshold for '{label}' must be between 0 and 1 (exclusive), got {threshold}"
+            )));
+        }
+        if label == "relevance" {
+            if self.gate.is_none() {
+                return Err(Error::InvalidParams(
+                    "this model has no relevance gate (train with --background to get one)".into(),
+                ));
+            }
+            self.params.relevance_threshold = threshold;
+            return Ok(());
+        }
+        let Some(c) = self.labels.iter().position(|l| l == label) else {
+            return Err(Error::InvalidParams(format!(
+                "no label '{label}' in this model (labels: {}{})",
+                self.labels.join(", "),
+                if self.gate.is_some() {
+                    ", relevance"
+                } else {
+                    ""
+                }
+            )));
+        };
+        if !self.is_multi_label() {
+            return Err(Error::InvalidParams(format!(
+                "'{label}': a single-label model picks the most probable label; thresholds \
+                 apply to multi-label models (and to relevance)"
+            )));
+        }
+        self.thresholds[c] = threshold;
+        Ok(())
     }
     pub fn summary(&self) -> &TrainingSummary {
         &self.summary

@@ -258,9 +258,20 @@ pub fn route(script: Script, document: Language) -> Option<Language> {
 /// Cyrillic text (Russian or Ukrainian), goes to whatlang's trigram model.
 pub struct LanguageDetector {
     detector: whatlang::Detector,
+    /// The language of short Latin-script texts that give no evidence of
+    /// their own (see [`SHORT_TEXT_LETTERS`]).
+    latin_fallback: Language,
     /// Word -> bit set of the Latin-script languages whose stop list has it.
     latin_votes: hashbrown::HashMap<&'static str, u16>,
 }
+
+/// A Latin-script text with fewer letters than this and no stop word to
+/// vote on is too short to detect: "Communist party" or "Police
+/// cooperation" look French to a trigram model. It gets the fallback
+/// language instead (a classifier sets its training data's dominant
+/// Latin-script language), so it is stemmed like the documents the model
+/// learnt from.
+pub const SHORT_TEXT_LETTERS: usize = 120;
 
 /// Bytes of text read by detection.
 const DETECTION_WINDOW: usize = 400;
@@ -299,12 +310,18 @@ impl Default for LanguageDetector {
         }
         LanguageDetector {
             detector: whatlang::Detector::with_allowlist(allow),
+            latin_fallback: Language::En,
             latin_votes,
         }
     }
 }
 
 impl LanguageDetector {
+    /// Sets the language of short Latin-script texts without evidence.
+    pub fn set_latin_fallback(&mut self, language: Language) {
+        self.latin_fallback = language;
+    }
+
     /// The language of normalised (lowercased) text; English when the text
     /// gives no evidence (numbers only, empty), since unlabelled Latin text
     /// is most often English.
@@ -348,6 +365,9 @@ impl LanguageDetector {
         if best == latin {
             if let Some(language) = self.vote_latin(window) {
                 return language;
+            }
+            if latin < SHORT_TEXT_LETTERS {
+                return self.latin_fallback;
             }
         } else if best == arabic {
             return Language::Ar;

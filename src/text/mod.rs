@@ -168,6 +168,13 @@ impl Analyzer {
         &self.params
     }
 
+    /// Sets the language given to short Latin-script texts that show no
+    /// language of their own (English by default); see
+    /// [`language::SHORT_TEXT_LETTERS`].
+    pub fn set_latin_fallback(&mut self, language: Language) {
+        self.detector.set_latin_fallback(language);
+    }
+
     /// The document's language under this analyzer's setting.
     pub fn language_of(&self, normalized: &str) -> Language {
         match self.params.language {
