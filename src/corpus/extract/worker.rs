@@ -133,6 +133,11 @@ pub(super) fn extract_in_worker(
         .arg(memory.to_string())
         .arg(limits.max_bytes.to_string())
         .arg(limits.time.as_secs().saturating_add(5).to_string())
+        // An allocator that reserves address space ahead (mimalloc, which
+        // the docclass binary uses, reserves 1 GiB at a time) would spend
+        // the whole limit on its reservation and leave none for the
+        // extraction thread's stack: it reserves in small steps here.
+        .env("MIMALLOC_ARENA_RESERVE", "16MiB")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
