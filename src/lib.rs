@@ -22,6 +22,7 @@ pub mod eval;
 pub mod features;
 pub mod io;
 pub mod model;
+pub mod record;
 pub mod text;
 
 pub use error::{Error, Result};

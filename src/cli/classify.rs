@@ -1,5 +1,5 @@
 use super::batch::for_each_document;
-use super::output::{encode, Format, Record, RecordWriter, Scores};
+use super::output::{encode, Format, Record, RecordWriter};
 use super::{progress, ModelArg, EXIT_OK, EXIT_SOME_FAILED};
 use crate::corpus::{check_inputs, DEFAULT_MAX_DOC_BYTES};
 use crate::io::AtomicFile;
@@ -186,34 +186,8 @@ pub(crate) fn to_record<'a>(
     outcome: &'a Outcome,
 ) -> Record<'a> {
     match outcome {
-        Outcome::Classified(p) => Record {
-            id,
-            labels: Some(
-                p.labels
-                    .iter()
-                    .map(|&c| model.labels()[c].as_str())
-                    .collect(),
-            ),
-            scores: Some(Scores(model.labels(), &p.scores)),
-            relevance: p.relevance,
-            empty: false,
-            error: None,
-        },
-        Outcome::Empty => Record {
-            id,
-            labels: Some(Vec::new()),
-            scores: None,
-            relevance: None,
-            empty: true,
-            error: None,
-        },
-        Outcome::Failed(message) => Record {
-            id,
-            labels: None,
-            scores: None,
-            relevance: None,
-            empty: false,
-            error: Some(message),
-        },
+        Outcome::Classified(p) => Record::classified(model, id, p),
+        Outcome::Empty => Record::empty(id),
+        Outcome::Failed(message) => Record::failed(id, message),
     }
 }

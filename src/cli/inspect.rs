@@ -26,20 +26,12 @@ pub fn run(args: InspectArgs) -> anyhow::Result<i32> {
         writeln!(
             out,
             "{}",
-            serde_json::to_string(&card_json(&model, &name, args.top))?
+            serde_json::to_string(&model.card_json(&name, args.top))?
         )?;
     } else {
         write!(out, "{}", card_text(&model, &name, args.top))?;
     }
     Ok(EXIT_OK)
-}
-
-/// Weighted terms as `[{"term", "weight"}]`.
-fn terms_json(terms: Vec<(String, f64)>) -> Vec<serde_json::Value> {
-    terms
-        .into_iter()
-        .map(|(t, w)| serde_json::json!({"term": t, "weight": w}))
-        .collect()
 }
 
 /// Weighted terms as `term +1.23, term -0.45`.
@@ -49,42 +41,6 @@ fn terms_text(terms: &[(String, f64)]) -> String {
         .map(|(t, w)| format!("{t} {w:+.2}"))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-fn card_json(model: &Classifier, name: &str, top: usize) -> serde_json::Value {
-    let terms: serde_json::Map<String, serde_json::Value> = model
-        .labels()
-        .iter()
-        .enumerate()
-        .map(|(c, label)| {
-            let (pos, neg) = model.top_terms(c, top);
-            (
-                label.clone(),
-                serde_json::json!({"positive": terms_json(pos), "negative": terms_json(neg)}),
-            )
-        })
-        .collect();
-    serde_json::json!({
-        "model": name,
-        "format_version": crate::model::FORMAT_VERSION,
-        "labels": model.labels(),
-        "multi_label": model.is_multi_label(),
-        "thresholds": model.thresholds(),
-        "vocabulary_size": model.vectorizer().n_features(),
-        "settings": model.params(),
-        "training": model.summary(),
-        "top_terms": terms,
-        "sentence_labels": &model.params().sentence_labels,
-        "relevance": model.gate().map(|_| {
-            let (pos, neg) = model.top_relevance_terms(top);
-            serde_json::json!({
-                "threshold": model.params().relevance_threshold,
-                "background_documents": model.summary().background_documents,
-                "positive": terms_json(pos),
-                "negative": terms_json(neg),
-            })
-        }),
-    })
 }
 
 fn metrics_lines(out: &mut String, title: &str, r: &Report) {

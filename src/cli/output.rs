@@ -2,58 +2,9 @@
 //! field names are a contract other tools rely on: `id`, `labels`, `scores`
 //! (label -> probability), and `error` or `empty` when they apply.
 
-use serde::ser::{SerializeMap, Serializer};
-use serde::Serialize;
 use std::io::Write;
 
-/// Probabilities are written with 6 decimals: enough to sort and threshold,
-/// short enough to keep batch output readable.
-pub fn round6(x: f64) -> f64 {
-    (x * 1e6).round() / 1e6
-}
-
-/// Label -> probability, in the model's label order.
-pub struct Scores<'a>(pub &'a [String], pub &'a [f64]);
-
-impl Serialize for Scores<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(Some(self.0.len()))?;
-        for (label, score) in self.0.iter().zip(self.1) {
-            map.serialize_entry(label, &round6(*score))?;
-        }
-        map.end()
-    }
-}
-
-fn serialize_round6<S: serde::Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
-    match v {
-        Some(v) => s.serialize_f64(round6(*v)),
-        None => s.serialize_none(),
-    }
-}
-
-/// One classification result.
-#[derive(Serialize)]
-pub struct Record<'a> {
-    pub id: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub labels: Option<Vec<&'a str>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub scores: Option<Scores<'a>>,
-    /// The relevance gate's probability that the document is in the
-    /// model's domain (models trained with background documents only).
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "serialize_round6"
-    )]
-    pub relevance: Option<f64>,
-    /// Set when the document has no text (after decoding): it has no labels
-    /// and no scores, but it is accounted for.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub empty: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<&'a str>,
-}
+pub use crate::record::{round6, Record, Scores};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {

@@ -1,6 +1,7 @@
 //! The classifier: analysis, vectorizer and logistic regression in one value
 //! that can be trained, saved, loaded and applied.
 
+mod card;
 pub mod explain;
 pub mod file;
 pub mod heads;
