@@ -28,6 +28,7 @@ fn check(data: &[u8], delimiter: u8, limit: usize) {
         let options = ReadOptions {
             skip_invalid,
             max_doc_bytes: limit,
+            ..ReadOptions::default()
         };
         match read_labelled_csv(data, Path::new("fuzz.csv"), delimiter, options) {
             Ok(read) => {

@@ -52,7 +52,11 @@ fn text_len(doc: &InputDocument) -> usize {
 /// `sink` in input order.
 pub(crate) fn for_each_document<T, W, S>(
     inputs: &[PathBuf],
-    (max_doc_bytes, format): (usize, Option<crate::corpus::input::InputFormat>),
+    (max_doc_bytes, format, columns): (
+        usize,
+        Option<crate::corpus::input::InputFormat>,
+        crate::corpus::columnar::ColumnNames,
+    ),
     work: W,
     mut sink: S,
 ) -> anyhow::Result<()>
@@ -68,7 +72,7 @@ where
     let reader = std::thread::Builder::new()
         .name("docclass-reader".into())
         .spawn(move || {
-            let mut docs = documents_as(&inputs, max_doc_bytes, format);
+            let mut docs = documents_as(&inputs, max_doc_bytes, format, columns);
             loop {
                 let batch = next_batch(&mut docs, text_len);
                 if batch.is_empty() || sender.send(batch).is_err() {

@@ -1,6 +1,8 @@
 use super::batch::for_each_document;
 use super::output::{encode, Format, Record, RecordWriter};
+use super::parquet_out::{ParquetWriter, Row};
 use super::{progress, ModelArg, EXIT_OK, EXIT_SOME_FAILED};
+use crate::corpus::columnar::Columnar;
 use crate::corpus::{check_inputs, DEFAULT_MAX_DOC_BYTES};
 use crate::io::AtomicFile;
 use crate::model::Classifier;
@@ -19,9 +21,9 @@ pub struct ClassifyArgs {
     /// Write here (atomically) instead of stdout (`-` is stdout).
     #[arg(long, short = 'o', value_name = "FILE")]
     out: Option<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "jsonl")]
-    format: Format,
+    /// Output format [default: parquet for --out *.parquet, else jsonl].
+    #[arg(long, value_enum)]
+    format: Option<Format>,
     /// Largest document accepted, in bytes; larger ones get an error record.
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_DOC_BYTES)]
     max_doc_bytes: usize,
@@ -30,6 +32,8 @@ pub struct ClassifyArgs {
     /// sniffed, other files one document each).
     #[arg(long, value_enum, value_name = "FORMAT")]
     input_format: Option<crate::corpus::input::InputFormat>,
+    #[command(flatten)]
+    columns: super::ColumnArgs,
 }
 
 /// A document's outcome, before formatting.
@@ -46,21 +50,37 @@ pub fn run(args: ClassifyArgs) -> anyhow::Result<i32> {
         super::refuse_output_over_inputs(out, args.inputs.iter().chain(&args.model.model))?;
     }
     let counter = progress::counter("classified");
-    let summary = match &args.out {
-        Some(path) if path.as_os_str() != "-" => {
+    let to_file = args.out.as_ref().filter(|o| o.as_os_str() != "-");
+    let format = args.format.unwrap_or_else(|| match to_file {
+        Some(p) if crate::corpus::columnar::columnar_kind(p) == Some(Columnar::Parquet) => {
+            Format::Parquet
+        }
+        _ => Format::Jsonl,
+    });
+    let gated = model.gate().is_some();
+    let summary = match (to_file, format) {
+        (None, Format::Parquet) => {
+            anyhow::bail!("--format parquet writes a binary file: give it with --out FILE.parquet")
+        }
+        (Some(path), Format::Parquet) => {
             let file = AtomicFile::create(path)?;
-            let mut writer =
-                RecordWriter::new(file, args.format, model.labels(), model.gate().is_some());
-            let summary = classify_stream(&model, &args, &mut writer, &counter)?;
+            let mut writer = ParquetWriter::create(file, model.labels(), gated)?;
+            let summary = classify_stream(&model, &args, format, &mut writer, &counter)?;
+            writer.finish()?;
+            summary
+        }
+        (Some(path), _) => {
+            let file = AtomicFile::create(path)?;
+            let mut writer = RecordWriter::new(file, format, model.labels(), gated);
+            let summary = classify_stream(&model, &args, format, &mut writer, &counter)?;
             writer.into_inner().commit()?;
             summary
         }
-        _ => {
+        (None, _) => {
             let stdout = std::io::stdout();
             let out = std::io::BufWriter::new(stdout.lock());
-            let mut writer =
-                RecordWriter::new(out, args.format, model.labels(), model.gate().is_some());
-            let summary = classify_stream(&model, &args, &mut writer, &counter)?;
+            let mut writer = RecordWriter::new(out, format, model.labels(), gated);
+            let summary = classify_stream(&model, &args, format, &mut writer, &counter)?;
             writer.into_inner().flush()?;
             summary
         }
@@ -81,17 +101,17 @@ pub fn run(args: ClassifyArgs) -> anyhow::Result<i32> {
 /// Classifies every input document in bounded, pipelined batches (see
 /// [`for_each_document`]), writing one record per document in input order.
 /// Records are encoded in parallel. Returns how many failed.
-fn classify_stream<W: Write>(
+fn classify_stream(
     model: &Classifier,
     args: &ClassifyArgs,
-    writer: &mut RecordWriter<W>,
+    format: Format,
+    writer: &mut dyn Sink,
     counter: &indicatif::ProgressBar,
 ) -> anyhow::Result<Summary> {
-    let format = args.format;
     let mut summary = Summary::new(model.labels().len());
     for_each_document(
         &args.inputs,
-        (args.max_doc_bytes, args.input_format),
+        (args.max_doc_bytes, args.input_format, args.columns.names()),
         |id, text| {
             let outcome = match text {
                 Err(message) => Outcome::Failed(message),
@@ -104,19 +124,70 @@ fn classify_stream<W: Write>(
                 Outcome::Empty => Kind::Empty,
                 Outcome::Classified(p) => Kind::Labels(p.labels.clone()),
             };
-            (
-                kind,
-                encode(format, model.labels(), model.gate().is_some(), &record),
-            )
+            let encoded = if format == Format::Parquet {
+                Encoded::Row(Row {
+                    id: id.clone(),
+                    labels: record
+                        .labels
+                        .as_ref()
+                        .map(|l| l.iter().map(|s| s.to_string()).collect()),
+                    scores: match &outcome {
+                        Outcome::Classified(p) => Some(p.scores.clone()),
+                        _ => None,
+                    },
+                    relevance: record.relevance,
+                    empty: record.empty,
+                    error: record.error.map(str::to_string),
+                })
+            } else {
+                Encoded::Bytes(encode(
+                    format,
+                    model.labels(),
+                    model.gate().is_some(),
+                    &record,
+                ))
+            };
+            (kind, encoded)
         },
-        |(kind, bytes)| {
+        |(kind, encoded)| {
             summary.add(&kind);
-            writer.write_encoded(&bytes)?;
+            writer.write(encoded)?;
             counter.inc(1);
             Ok(())
         },
     )?;
     Ok(summary)
+}
+
+/// A record ready for the writer: text (JSON Lines, CSV) encoded in
+/// parallel, or a row for the Parquet writer.
+enum Encoded {
+    Bytes(Vec<u8>),
+    Row(Row),
+}
+
+/// Where records go, in input order.
+trait Sink {
+    fn write(&mut self, record: Encoded) -> anyhow::Result<()>;
+}
+
+impl<W: Write> Sink for RecordWriter<W> {
+    fn write(&mut self, record: Encoded) -> anyhow::Result<()> {
+        match record {
+            Encoded::Bytes(bytes) => self.write_encoded(&bytes)?,
+            Encoded::Row(_) => anyhow::bail!("a Parquet row given to a text writer"),
+        }
+        Ok(())
+    }
+}
+
+impl Sink for ParquetWriter {
+    fn write(&mut self, record: Encoded) -> anyhow::Result<()> {
+        match record {
+            Encoded::Row(row) => self.push(row),
+            Encoded::Bytes(_) => anyhow::bail!("a text record given to the Parquet writer"),
+        }
+    }
 }
 
 /// What a document's record says, for the summary.

@@ -38,6 +38,8 @@ pub struct EvalArgs {
     /// Largest document accepted, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_DOC_BYTES)]
     max_doc_bytes: usize,
+    #[command(flatten)]
+    columns: super::ColumnArgs,
 }
 
 /// Predictions and truth for labelled documents, with labels the model does
@@ -105,6 +107,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<i32> {
     let options = ReadOptions {
         skip_invalid: args.skip_invalid,
         max_doc_bytes: args.max_doc_bytes,
+        columns: args.columns.names(),
     };
     let (data, background) =
         super::train::read_training_data(&args.data, &args.background, options, &|w: &str| {

@@ -26,6 +26,8 @@ pub struct ExplainArgs {
     /// sniffed, other files one document each).
     #[arg(long, value_enum, value_name = "FORMAT")]
     input_format: Option<crate::corpus::input::InputFormat>,
+    #[command(flatten)]
+    columns: super::ColumnArgs,
     /// Write here (atomically) instead of stdout (`-` is stdout).
     #[arg(long, short = 'o', value_name = "FILE")]
     out: Option<PathBuf>,
@@ -52,7 +54,7 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<i32> {
     let mut failed = 0u64;
     for_each_document(
         &args.inputs,
-        (args.max_doc_bytes, args.input_format),
+        (args.max_doc_bytes, args.input_format, args.columns.names()),
         |id, text| {
             let outcome = match text {
                 Err(e) => Outcome::Failed(e),

@@ -21,6 +21,7 @@ mod explain;
 mod extract;
 mod inspect;
 mod output;
+mod parquet_out;
 mod progress;
 mod report;
 mod stats;
@@ -289,6 +290,34 @@ pub(crate) fn open_model(path: Option<&Path>) -> anyhow::Result<Classifier> {
         Some(p) => load_model(p)?,
         None => default_model()?,
     })
+}
+
+/// Column names for Parquet and Arrow inputs.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub(crate) struct ColumnArgs {
+    /// Parquet/Arrow inputs: the column holding the text [default: text].
+    #[arg(long, value_name = "NAME")]
+    pub text_column: Option<String>,
+    /// Parquet/Arrow inputs: the column holding document ids [default: id,
+    /// if there is one].
+    #[arg(long, value_name = "NAME")]
+    pub id_column: Option<String>,
+    /// Parquet/Arrow labelled data: the labels column, list<string> or a
+    /// string of labels separated by ';' [default: labels or label].
+    #[arg(long, value_name = "NAME")]
+    pub labels_column: Option<String>,
+}
+
+impl ColumnArgs {
+    /// The names, for the rest of the process (see `ColumnNames`).
+    pub fn names(&self) -> crate::corpus::columnar::ColumnNames {
+        let leak = |s: &Option<String>| s.clone().map(|s| &*s.leak());
+        crate::corpus::columnar::ColumnNames {
+            text: leak(&self.text_column).unwrap_or("text"),
+            id: leak(&self.id_column),
+            labels: leak(&self.labels_column),
+        }
+    }
 }
 
 /// Common `--model` argument.

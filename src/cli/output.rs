@@ -10,6 +10,8 @@ pub use crate::record::{round6, Record, Scores};
 pub enum Format {
     Jsonl,
     Csv,
+    /// Parquet, to a file given with --out (also chosen by --out x.parquet).
+    Parquet,
 }
 
 /// Writes records in the chosen format.
@@ -79,7 +81,8 @@ fn encode_into(
     record: &Record<'_>,
 ) -> std::io::Result<()> {
     match format {
-        Format::Jsonl => {
+        // Parquet rows are written by `parquet_out`, not encoded as text.
+        Format::Jsonl | Format::Parquet => {
             serde_json::to_writer(&mut *out, record)?;
             out.write_all(b"\n")
         }

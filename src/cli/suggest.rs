@@ -33,6 +33,8 @@ pub struct SuggestArgs {
     /// sniffed, other files one document each).
     #[arg(long, value_enum, value_name = "FORMAT")]
     input_format: Option<crate::corpus::input::InputFormat>,
+    #[command(flatten)]
+    columns: super::ColumnArgs,
 }
 
 /// A candidate, ordered so that the greater is the better suggestion: more
@@ -99,7 +101,7 @@ pub fn run(args: SuggestArgs) -> anyhow::Result<i32> {
     let mut skipped = 0u64;
     for_each_document(
         &args.inputs,
-        (args.max_doc_bytes, args.input_format),
+        (args.max_doc_bytes, args.input_format, args.columns.names()),
         |id, text| match text {
             Ok(t) if !t.trim().is_empty() => {
                 let scored = model.score_text(&t);

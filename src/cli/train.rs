@@ -40,6 +40,8 @@ pub struct DataOptions {
     /// Largest document accepted, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_DOC_BYTES)]
     pub max_doc_bytes: usize,
+    #[command(flatten)]
+    pub columns: super::ColumnArgs,
 }
 
 impl DataOptions {
@@ -47,6 +49,7 @@ impl DataOptions {
         ReadOptions {
             skip_invalid: self.skip_invalid,
             max_doc_bytes: self.max_doc_bytes,
+            columns: self.columns.names(),
         }
     }
 }

@@ -2,6 +2,7 @@
 //! time, so a multi-gigabyte JSON Lines file or a folder of a million files
 //! is never held in memory at once.
 
+use super::columnar::{columnar_kind, read_rows, ColumnNames, Columnar};
 use super::csv_records::{read_csv_records, too_wide_message, unterminated_message, CsvRead};
 use super::extract::{extract_bounded, Extracted, Limits};
 use super::labelled::{extension, is_hidden};
@@ -160,7 +161,7 @@ pub fn check_inputs(inputs: &[PathBuf]) -> Result<()> {
 /// gzip-compressed input is sniffed: JSON Lines if its first character is
 /// `{`, else one document; any other file is one document.
 pub fn documents(inputs: &[PathBuf], max_doc_bytes: usize) -> impl Iterator<Item = InputDocument> {
-    documents_as(inputs, max_doc_bytes, None)
+    documents_as(inputs, max_doc_bytes, None, ColumnNames::default())
 }
 
 /// How to read an input named on the command line, overriding what its
@@ -194,6 +195,7 @@ pub fn documents_as(
     inputs: &[PathBuf],
     max_doc_bytes: usize,
     format: Option<InputFormat>,
+    columns: ColumnNames,
 ) -> impl Iterator<Item = InputDocument> {
     let inputs = inputs.to_vec();
     inputs
@@ -214,8 +216,11 @@ pub fn documents_as(
                 return Box::new(folder_documents(&input).flat_map(
                     move |doc| -> Box<dyn Iterator<Item = InputDocument>> {
                         match doc {
-                            InputDocument::File { path, .. } if record_layout(&path).is_some() => {
-                                file_documents(&path, max_doc_bytes)
+                            InputDocument::File { path, .. }
+                                if record_layout(&path).is_some()
+                                    || columnar_kind(&path).is_some() =>
+                            {
+                                file_documents(&path, max_doc_bytes, columns)
                             }
                             other => Box::new(std::iter::once(other)),
                         }
@@ -235,9 +240,46 @@ pub fn documents_as(
                         message: format!("cannot read: {e}"),
                     })),
                 },
-                None => file_documents(&input, max_doc_bytes),
+                None => file_documents(&input, max_doc_bytes, columns),
             }
         })
+}
+
+/// The rows of a Parquet or Arrow file as documents: a null text or one
+/// over the size limit is a failed document naming its row; a file that
+/// cannot be read (or has no text column) is one failed document.
+fn columnar_documents(
+    path: &Path,
+    kind: Columnar,
+    columns: ColumnNames,
+    max_doc_bytes: usize,
+) -> impl Iterator<Item = InputDocument> {
+    let name = path.display().to_string();
+    read_rows(path, kind, columns).map(move |row| match row {
+        Err(message) => InputDocument::Failed {
+            id: name.clone(),
+            message,
+        },
+        Ok(row) => {
+            let id = row.id.unwrap_or_else(|| format!("{name}:{}", row.line));
+            match row.text {
+                None => InputDocument::Failed {
+                    id,
+                    message: format!("row {}: the text is null", row.line),
+                },
+                Some(text) if text.len() > max_doc_bytes => InputDocument::Failed {
+                    id,
+                    message: format!(
+                        "row {}: record is {} bytes, over the limit of {max_doc_bytes} \
+                         (--max-doc-bytes)",
+                        row.line,
+                        text.len()
+                    ),
+                },
+                Some(text) => InputDocument::Text { id, text },
+            }
+        }
+    })
 }
 
 /// What a file name says about its records: `.jsonl`, `.csv`, `.tsv`, also
@@ -255,8 +297,15 @@ fn record_layout(path: &Path) -> Option<&'static str> {
     }
 }
 
-fn file_documents(input: &Path, max_doc_bytes: usize) -> Box<dyn Iterator<Item = InputDocument>> {
+fn file_documents(
+    input: &Path,
+    max_doc_bytes: usize,
+    columns: ColumnNames,
+) -> Box<dyn Iterator<Item = InputDocument>> {
     let name = input.display().to_string();
+    if let Some(kind) = columnar_kind(input) {
+        return Box::new(columnar_documents(input, kind, columns, max_doc_bytes));
+    }
     let gzipped = extension(input).as_deref() == Some("gz");
     let stream = is_stream(input);
     let layout = record_layout(input);

@@ -24,6 +24,8 @@ pub struct ReadOptions {
     pub skip_invalid: bool,
     /// Largest document accepted, in bytes.
     pub max_doc_bytes: usize,
+    /// Column names in Parquet and Arrow files.
+    pub columns: super::columnar::ColumnNames,
 }
 
 /// Default largest document: far above any real program brief or
@@ -36,6 +38,7 @@ impl Default for ReadOptions {
         ReadOptions {
             skip_invalid: false,
             max_doc_bytes: DEFAULT_MAX_DOC_BYTES,
+            columns: super::columnar::ColumnNames::default(),
         }
     }
 }
@@ -69,6 +72,8 @@ pub fn read_background_paths(paths: &[PathBuf], options: ReadOptions) -> Result<
         let meta = fs::metadata(path).map_err(|e| Error::io(path, e))?;
         let mut part = if meta.is_dir() {
             read_files(path, options)?
+        } else if let Some(kind) = super::columnar::columnar_kind(path) {
+            read_columnar(path, kind, options, false)?
         } else {
             match extension(path).as_deref() {
                 Some("jsonl") | Some("ndjson") | Some("json") => {
@@ -136,6 +141,9 @@ pub fn read_labelled(path: &Path, options: ReadOptions) -> Result<LabelledData> 
     if meta.is_dir() {
         return read_folder(path, options);
     }
+    if let Some(kind) = super::columnar::columnar_kind(path) {
+        return read_columnar(path, kind, options, true);
+    }
     match extension(path).as_deref() {
         Some("jsonl") | Some("ndjson") | Some("json") => read_jsonl(path, options),
         Some("csv") | Some("tsv") => read_csv(path, options, true),
@@ -143,9 +151,55 @@ pub fn read_labelled(path: &Path, options: ReadOptions) -> Result<LabelledData> 
             path,
             0,
             "unknown labelled-data layout: expected a folder with one sub-folder per label, \
-             a .jsonl file or a .csv file",
+             a .jsonl file, a .csv file or a Parquet/Arrow file",
         )),
     }
+}
+
+/// Rows of a Parquet or Arrow IPC file with a text column and (for
+/// labelled data) a labels column; see [`super::columnar`].
+fn read_columnar(
+    path: &Path,
+    kind: super::columnar::Columnar,
+    options: ReadOptions,
+    need_labels: bool,
+) -> Result<LabelledData> {
+    let mut results = Vec::new();
+    for row in super::columnar::read_rows(path, kind, options.columns) {
+        let row = match row {
+            Ok(row) => row,
+            Err(e) => return Err(Error::data(path, 0, e)),
+        };
+        let line = row.line;
+        if need_labels && row.labels.is_none() {
+            return Err(Error::data(
+                path,
+                0,
+                "no labels column (name it with --labels-column; list<string> or labels \
+                 separated by ';')",
+            ));
+        }
+        results.push(match row.text {
+            None => Err(Error::data(path, line, "the text is null")),
+            Some(text) if text.len() > options.max_doc_bytes => Err(Error::data(
+                path,
+                line,
+                format!(
+                    "record is {} bytes, over the limit of {} (--max-doc-bytes)",
+                    text.len(),
+                    options.max_doc_bytes
+                ),
+            )),
+            Some(text) => Ok(LabelledDocument {
+                id: row
+                    .id
+                    .unwrap_or_else(|| format!("{}:{line}", path.display())),
+                text,
+                labels: row.labels.unwrap_or_default(),
+            }),
+        });
+    }
+    collect_results(results, options)
 }
 
 pub(crate) fn extension(path: &Path) -> Option<String> {

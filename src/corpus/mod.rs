@@ -2,6 +2,7 @@
 //! decoding of legacy encodings and text extraction from PDF, Word,
 //! OpenDocument and HTML files.
 
+pub mod columnar;
 pub mod csv_records;
 pub mod decode;
 pub mod extract;
