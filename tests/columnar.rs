@@ -169,6 +169,16 @@ fn parquet_in_jsonl_and_parquet_out_agree() {
         .arg(&input)
         .assert()
         .code(2);
+    // A Parquet file under another name, read as Parquet when told so.
+    let renamed = dir.path().join("docs.bin");
+    fs::copy(&input, &renamed).expect("copy");
+    let out = docclass()
+        .args(["classify", "--input-format", "parquet"])
+        .args(columns)
+        .arg(&renamed)
+        .assert()
+        .code(1);
+    assert_eq!(records(&out.get_output().stdout), json);
 }
 
 #[test]

@@ -176,6 +176,10 @@ pub enum InputFormat {
     Csv,
     /// Tab-separated records with a header row.
     Tsv,
+    /// A Parquet file (not from stdin or a pipe: Parquet needs to seek).
+    Parquet,
+    /// An Arrow IPC file or stream.
+    Arrow,
 }
 
 impl InputFormat {
@@ -185,6 +189,8 @@ impl InputFormat {
             InputFormat::Jsonl => "jsonl",
             InputFormat::Csv => "csv",
             InputFormat::Tsv => "tsv",
+            InputFormat::Parquet => "parquet",
+            InputFormat::Arrow => "arrow",
         }
     }
 }
@@ -228,6 +234,18 @@ pub fn documents_as(
                 ));
             }
             match format {
+                Some(InputFormat::Parquet) => Box::new(columnar_documents(
+                    &input,
+                    Columnar::Parquet,
+                    columns,
+                    max_doc_bytes,
+                )),
+                Some(InputFormat::Arrow) => Box::new(columnar_documents(
+                    &input,
+                    Columnar::ArrowIpc,
+                    columns,
+                    max_doc_bytes,
+                )),
                 Some(format) => match open_for_reading(&input) {
                     Ok(file) => stream_documents(
                         Box::new(BufReader::new(file)),
@@ -375,6 +393,11 @@ fn stream_documents(
         },
     };
     match layout {
+        "parquet" | "arrow" => failed(
+            "--input-format parquet/arrow reads files, not standard input or pipes (Parquet \
+             needs to seek): write it to a file first"
+                .to_string(),
+        ),
         "jsonl" => Box::new(jsonl_documents(reader, name, max_doc_bytes)),
         "csv" | "tsv" => {
             let delimiter = if layout == "tsv" { b'\t' } else { b',' };
