@@ -168,7 +168,8 @@ def classify_frame(df, text: str = "text", id: Optional[str] = None, model: Opti
     import pandas as pd
 
     model = model or Model.default()
-    texts = ["" if v is None else str(v) for v in df[text].tolist()]
+    # Missing texts (None, NaN) are empty documents, not the text "nan".
+    texts = ["" if pd.isna(v) else str(v) for v in df[text].tolist()]
     ids = df[id].astype(str).tolist() if id is not None else [str(i) for i in df.index]
     records = model.classify(texts, ids)
     columns: Dict[str, list] = {"id": [r["id"] for r in records], "labels": [r.get("labels", []) for r in records]}

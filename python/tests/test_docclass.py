@@ -98,6 +98,8 @@ def test_classify_frame_round_trip():
     records = model.classify(df["body"], df["doc"])
     assert out["labels"].tolist() == [r["labels"] for r in records]
     assert out["trade"].tolist() == [r["scores"]["trade"] for r in records]
+    missing = docclass.classify_frame(pd.DataFrame({"text": [None, float("nan"), "port seminar"]}), model=model)
+    assert missing["empty"].tolist() == [True, True, False]
 
 
 def test_errors_are_python_exceptions(tmp_path):
