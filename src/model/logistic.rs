@@ -41,7 +41,9 @@ const ROW_CHUNK: usize = 512;
 pub(crate) struct Problem<'a> {
     x: &'a SparseMatrix,
     /// X transposed, in CSR: row j lists the documents containing feature j.
-    xt: SparseMatrix,
+    /// The transpose, for the backward pass; shared when several problems
+    /// are fitted on one matrix (one per label of a one-vs-rest model).
+    xt: std::borrow::Cow<'a, SparseMatrix>,
     /// Targets, n x k, 0 or 1.
     y: Vec<f64>,
     /// Weight of each (document, output) cell in the loss.
@@ -68,7 +70,20 @@ impl<'a> Problem<'a> {
         alpha: f64,
         objective: Objective,
     ) -> Self {
-        let xt = x.transpose_view().to_csr();
+        let xt = std::borrow::Cow::Owned(x.transpose_view().to_csr());
+        Self::with_transpose(x, xt, y, weight, k, alpha, objective)
+    }
+
+    /// [`Problem::new`] with the transpose of `x` given.
+    pub(crate) fn with_transpose(
+        x: &'a SparseMatrix,
+        xt: std::borrow::Cow<'a, SparseMatrix>,
+        y: Vec<f64>,
+        weight: Vec<f64>,
+        k: usize,
+        alpha: f64,
+        objective: Objective,
+    ) -> Self {
         Problem {
             x,
             xt,
