@@ -8,20 +8,9 @@
 //! Either way: text within the limit or a clear error, never a panic.
 #![no_main]
 
-/// libfuzzer-sys's panic hook aborts on every panic, even those docclass
-/// catches and reports as "broken ..." errors (parser crates panic on some
-/// malformed files). The default hook is put back once: caught panics then
-/// unwind to docclass's handler, and a panic that escapes docclass still
-/// reaches libfuzzer-sys's `catch_unwind` around the target, which aborts.
-fn quiet_caught_panics() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let _ = std::panic::take_hook();
-        std::panic::set_hook(Box::new(|_| {}));
-    });
-}
+mod support;
 
-use docclass::corpus::extract::{extract_capped, Limits};
+use docclass::corpus::extract::extract_capped;
 use libfuzzer_sys::fuzz_target;
 use std::io::Write;
 
@@ -43,7 +32,7 @@ fn wrap(part: &str, xml: &[u8], odt: bool) -> Vec<u8> {
 }
 
 fuzz_target!(|data: &[u8]| {
-    quiet_caught_panics();
+    support::quiet_caught_panics();
     let Some((&mode, rest)) = data.split_first() else {
         return;
     };
@@ -52,10 +41,7 @@ fuzz_target!(|data: &[u8]| {
         3 => wrap("content.xml", rest, true),
         _ => rest.to_vec(),
     };
-    let limits = Limits {
-        max_bytes: 1 << 20,
-        ..Limits::default()
-    };
+    let limits = support::limits();
     match extract_capped(&bytes, &limits) {
         Ok(e) => assert!(e.text.len() <= limits.max_bytes),
         Err(message) => assert!(!message.is_empty()),

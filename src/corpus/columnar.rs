@@ -287,36 +287,12 @@ fn label_lists(batch: &RecordBatch, name: &str) -> Result<Vec<Vec<String>>, Stri
     };
     match column.data_type() {
         DataType::List(_) => {
-            let list = column.as_list::<i32>();
-            let offsets = (0..list.len())
-                .map(|i| {
-                    if list.is_valid(i) {
-                        (
-                            list.value_offsets()[i] as usize,
-                            list.value_offsets()[i + 1] as usize,
-                        )
-                    } else {
-                        (0, 0)
-                    }
-                })
-                .collect();
-            from_list(list.values().clone(), offsets)
+            let (values, offsets) = list_ranges(column.as_list::<i32>());
+            from_list(values, offsets)
         }
         DataType::LargeList(_) => {
-            let list = column.as_list::<i64>();
-            let offsets = (0..list.len())
-                .map(|i| {
-                    if list.is_valid(i) {
-                        (
-                            list.value_offsets()[i] as usize,
-                            list.value_offsets()[i + 1] as usize,
-                        )
-                    } else {
-                        (0, 0)
-                    }
-                })
-                .collect();
-            from_list(list.values().clone(), offsets)
+            let (values, offsets) = list_ranges(column.as_list::<i64>());
+            from_list(values, offsets)
         }
         _ => {
             let s = strings(batch, name)?;
@@ -332,6 +308,23 @@ fn label_lists(batch: &RecordBatch, name: &str) -> Result<Vec<Vec<String>>, Stri
                 .collect())
         }
     }
+}
+
+/// A list column's values and each row's range in them (empty for a null).
+fn list_ranges<O: arrow::array::OffsetSizeTrait>(
+    list: &arrow::array::GenericListArray<O>,
+) -> (ArrayRef, Vec<(usize, usize)>) {
+    let offsets = list.value_offsets();
+    let ranges = (0..list.len())
+        .map(|i| {
+            if list.is_valid(i) {
+                (offsets[i].as_usize(), offsets[i + 1].as_usize())
+            } else {
+                (0, 0)
+            }
+        })
+        .collect();
+    (list.values().clone(), ranges)
 }
 
 #[cfg(test)]

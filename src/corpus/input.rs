@@ -221,14 +221,18 @@ pub fn documents_as(
                 // when named on the command line.
                 return Box::new(folder_documents(&input).flat_map(
                     move |doc| -> Box<dyn Iterator<Item = InputDocument>> {
-                        match doc {
-                            InputDocument::File { path, .. }
-                                if record_layout(&path).is_some()
-                                    || columnar_kind(&path).is_some() =>
-                            {
-                                file_documents(&path, max_doc_bytes, columns)
+                        let InputDocument::File { path, .. } = &doc else {
+                            return Box::new(std::iter::once(doc));
+                        };
+                        // Sniffed once: the magic bytes are read here only.
+                        match columnar_kind(path) {
+                            Some(kind) => {
+                                Box::new(columnar_documents(path, kind, columns, max_doc_bytes))
                             }
-                            other => Box::new(std::iter::once(other)),
+                            None if record_layout(path).is_some() => {
+                                text_file_documents(path, max_doc_bytes)
+                            }
+                            None => Box::new(std::iter::once(doc)),
                         }
                     },
                 ));
@@ -320,10 +324,18 @@ fn file_documents(
     max_doc_bytes: usize,
     columns: ColumnNames,
 ) -> Box<dyn Iterator<Item = InputDocument>> {
-    let name = input.display().to_string();
-    if let Some(kind) = columnar_kind(input) {
-        return Box::new(columnar_documents(input, kind, columns, max_doc_bytes));
+    match columnar_kind(input) {
+        Some(kind) => Box::new(columnar_documents(input, kind, columns, max_doc_bytes)),
+        None => text_file_documents(input, max_doc_bytes),
     }
+}
+
+/// [`file_documents`] for an input known not to be Parquet or Arrow.
+fn text_file_documents(
+    input: &Path,
+    max_doc_bytes: usize,
+) -> Box<dyn Iterator<Item = InputDocument>> {
+    let name = input.display().to_string();
     let gzipped = extension(input).as_deref() == Some("gz");
     let stream = is_stream(input);
     let layout = record_layout(input);

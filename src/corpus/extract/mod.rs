@@ -135,6 +135,19 @@ impl DocumentFormat {
             DocumentFormat::Odt => "odt",
         }
     }
+
+    /// The format a [`DocumentFormat::name`] names.
+    pub fn from_name(name: &str) -> Option<Self> {
+        [
+            DocumentFormat::Text,
+            DocumentFormat::Html,
+            DocumentFormat::Pdf,
+            DocumentFormat::Docx,
+            DocumentFormat::Odt,
+        ]
+        .into_iter()
+        .find(|f| f.name() == name)
+    }
 }
 
 impl std::fmt::Display for DocumentFormat {

@@ -266,23 +266,12 @@ fn parse_reply(reply: Vec<u8>) -> Result<Extracted, String> {
     match header.split_once(' ') {
         Some(("ok", format)) => Ok(Extracted {
             text: body,
-            format: format_named(format).ok_or("the extraction process named no format")?,
+            format: DocumentFormat::from_name(format)
+                .ok_or("the extraction process named no format")?,
         }),
         _ if header == "err" => Err(body),
         _ => Err("the extraction process gave no result".to_string()),
     }
-}
-
-fn format_named(name: &str) -> Option<DocumentFormat> {
-    [
-        DocumentFormat::Text,
-        DocumentFormat::Html,
-        DocumentFormat::Pdf,
-        DocumentFormat::Docx,
-        DocumentFormat::Odt,
-    ]
-    .into_iter()
-    .find(|f| f.name() == name)
 }
 
 /// The worker's side, for a `main` that received [`WORKER_ARG`]: `args` are
