@@ -13,7 +13,8 @@
 //!    classify.
 //! 5. [`eval`]: metrics used by `eval` and cross-validation.
 //!
-//! The `docclass` binary is a thin layer over this library ([`cli`]).
+//! The `docclass` binary is a thin layer over this library ([`cli`]), and
+//! so is `docclass serve`, the web app and HTTP API (`serve`).
 
 pub mod cli;
 pub mod corpus;
@@ -23,6 +24,8 @@ pub mod features;
 pub mod io;
 pub mod model;
 pub mod record;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod text;
 
 pub use error::{Error, Result};

@@ -4,7 +4,7 @@
 //! other tools rely on: `id`, `labels`, `scores` (label -> probability),
 //! `relevance`, and `error` or `empty` when they apply.
 
-use crate::model::{Classifier, Prediction};
+use crate::model::{Classifier, Explanation, Prediction};
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
@@ -113,5 +113,78 @@ impl Classifier {
         };
         // Serialising strings and finite numbers cannot fail.
         json.unwrap_or_default()
+    }
+
+    /// One document's explanation as one JSON value: exactly what
+    /// `docclass explain --json` writes for it (the web app's API too).
+    pub fn explanation_json(&self, id: &str, x: &Explanation) -> serde_json::Value {
+        let model = self;
+
+        let scores: serde_json::Map<String, serde_json::Value> = x
+            .labels
+            .iter()
+            .map(|l| (l.label.clone(), serde_json::json!(round6(l.score))))
+            .collect();
+        let contributions: serde_json::Map<String, serde_json::Value> = x
+            .labels
+            .iter()
+            .map(|l| {
+                let list: Vec<serde_json::Value> = l
+                    .up
+                    .iter()
+                    .chain(l.down.iter())
+                    .map(|c| {
+                        let mut v = serde_json::json!({"term": c.term, "weight": round6(c.weight)});
+                        if !c.words.is_empty() {
+                            v["words"] = serde_json::json!(c.words);
+                        }
+                        v
+                    })
+                    .collect();
+                (l.label.clone(), serde_json::Value::Array(list))
+            })
+            .collect();
+        // intercept + the contributions listed + other_terms =
+        // linear_score (the log-odds of a multi-label model's label).
+        let sums: serde_json::Map<String, serde_json::Value> = x
+            .labels
+            .iter()
+            .map(|l| {
+                let round = round6;
+                let v = serde_json::json!({
+                    "intercept": round(l.intercept),
+                    "other_terms": round(l.other_terms),
+                    "linear_score": round(l.linear_score),
+                });
+                (l.label.clone(), v)
+            })
+            .collect();
+        let labels: Vec<&str> = x
+            .labels
+            .iter()
+            .filter(|l| l.assigned)
+            .map(|l| l.label.as_str())
+            .collect();
+        let sentences: serde_json::Map<String, serde_json::Value> = x
+            .labels
+            .iter()
+            .filter_map(|l| {
+                l.sentence
+                    .as_ref()
+                    .map(|s| (l.label.clone(), serde_json::json!(s)))
+            })
+            .collect();
+        serde_json::json!({
+            "id": id,
+            "language": x.language.code(),
+            "labels": labels,
+            "scores": scores,
+            "relevance": x.relevance.map(round6),
+            "sentences": sentences,
+            "thresholds": model.labels().iter().zip(model.thresholds()).map(|(l, t)| (l.clone(), serde_json::json!(t))).collect::<serde_json::Map<_, _>>(),
+            "contributions": contributions,
+            "sums": sums,
+            "evidence": x.evidence,
+        })
     }
 }

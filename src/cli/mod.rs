@@ -16,14 +16,16 @@ macro_rules! note {
 mod batch;
 mod classify;
 mod cv;
-mod eval;
+pub(crate) mod eval;
 mod explain;
 mod extract;
 mod inspect;
-mod output;
+pub(crate) mod output;
 mod parquet_out;
-mod progress;
-mod report;
+pub(crate) mod progress;
+pub(crate) mod report;
+#[cfg(feature = "serve")]
+mod serve;
 mod stats;
 mod suggest;
 mod tokenize;
@@ -83,6 +85,10 @@ enum Command {
     Tokenize(tokenize::TokenizeArgs),
     /// Show the text docclass reads from documents (PDF, Word, HTML, text).
     Extract(extract::ExtractArgs),
+    /// Start the local web app and HTTP API: classify folders in the browser,
+    /// read why, correct labels, retrain, export.
+    #[cfg(feature = "serve")]
+    Serve(serve::ServeArgs),
     /// Print a shell completion script: `docclass completions bash > ~/.local/share/bash-completion/completions/docclass`.
     Completions {
         /// The shell to complete for.
@@ -139,6 +145,8 @@ pub fn run() -> i32 {
         Command::Stats(args) => stats::run(args),
         Command::Tokenize(args) => tokenize::run(args),
         Command::Extract(args) => extract::run(args),
+        #[cfg(feature = "serve")]
+        Command::Serve(args) => serve::run(args),
         Command::Completions { shell } => completions(shell),
     };
     match result {

@@ -49,6 +49,34 @@ th:first-child,td:first-child{text-align:left}.muted{color:#777;font-size:.9rem}
 .t{background:#e3f2e3}.p{background:#fde2e1}mark{background:#fff2a8}.terms{font-size:.85rem;color:#444}
 .heat td{width:1.6rem;height:1.6rem;text-align:center;font-size:.7rem;padding:0;border:1px solid #fff}";
 
+/// The report of `model` on `docs`, scored here (the web app's report;
+/// `eval --html` scores once for its table and its report).
+pub(crate) fn render_for(
+    model: &Classifier,
+    model_name: &str,
+    data_name: &str,
+    docs: &[LabelledDocument],
+) -> String {
+    let scored = super::eval::score_documents(model, docs);
+    let report = crate::eval::evaluate(
+        &scored.labels,
+        &scored.truth,
+        &scored.predicted,
+        !model.is_multi_label(),
+    );
+    render(&ReportInput {
+        model,
+        model_name,
+        data_name,
+        report: &report,
+        labels: &scored.labels,
+        docs,
+        truth: &scored.truth,
+        predicted: &scored.predicted,
+        scores: &scored.scores,
+    })
+}
+
 pub(crate) fn render(input: &ReportInput<'_>) -> String {
     let r = input.report;
     let mut h = String::new();

@@ -1,0 +1,254 @@
+//! The stateless part of the HTTP API: classify and explain texts sent in
+//! the request, describe the model, report health. Every error, whether a
+//! handler's or axum's own (bad JSON, body too large, wrong method), leaves
+//! as `{"error": "..."}` with a 4xx or 5xx status.
+
+use super::Shared;
+use axum::body::Body;
+use axum::extract::{Query, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use rayon::prelude::*;
+use serde::Deserialize;
+
+/// An error answered as JSON.
+#[derive(Debug)]
+pub(crate) struct ApiError(pub StatusCode, pub String);
+
+impl ApiError {
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        ApiError(StatusCode::BAD_REQUEST, message.into())
+    }
+    pub fn not_found(message: impl Into<String>) -> Self {
+        ApiError(StatusCode::NOT_FOUND, message.into())
+    }
+    pub fn internal(message: impl std::fmt::Display) -> Self {
+        ApiError(StatusCode::INTERNAL_SERVER_ERROR, message.to_string())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.0, Json(serde_json::json!({"error": self.1}))).into_response()
+    }
+}
+
+pub(crate) type ApiResult<T> = Result<T, ApiError>;
+
+/// A JSON body already serialised (records are built as strings by the
+/// library, exactly as the CLI writes them).
+pub(crate) fn json_response(body: String) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response()
+}
+
+/// Runs CPU-bound work off the async threads; a panic in it is a 500, not
+/// a dead server.
+pub(crate) async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> ApiResult<T> + Send + 'static,
+) -> ApiResult<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| ApiError::internal(format!("internal error: {e}")))?
+}
+
+/// Rewrites error responses that are not JSON (axum's rejections are plain
+/// text: "Failed to parse the request body as JSON: ...") into
+/// `{"error": ...}`, keeping their status.
+pub(crate) async fn json_errors(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if status.as_u16() < 400 || is_json {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 4096)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
+    let reason = status.canonical_reason().unwrap_or("error");
+    let message = if text.is_empty() {
+        reason.to_string()
+    } else {
+        text
+    };
+    let mut out = ApiError(status, message).into_response();
+    for (name, value) in parts.headers.iter() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            out.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    out
+}
+
+pub(crate) async fn not_found(request: Request) -> ApiError {
+    ApiError::not_found(format!(
+        "no such page or endpoint: {} {} (the API is listed at /api/openapi.json)",
+        request.method(),
+        request.uri().path()
+    ))
+}
+
+pub(crate) async fn healthz(State(app): State<Shared>) -> Response {
+    let active = app.learn.active();
+    Json(serde_json::json!({
+        "status": "ok",
+        "model": active.name,
+        "version": active.version,
+    }))
+    .into_response()
+}
+
+pub(crate) async fn openapi() -> Response {
+    json_response(include_str!("openapi.json").to_string())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct TopQuery {
+    /// Terms per label and direction.
+    top: Option<usize>,
+}
+
+/// Most terms per label a request may ask for.
+const MAX_TOP: usize = 200;
+
+pub(crate) async fn model(State(app): State<Shared>, Query(q): Query<TopQuery>) -> Response {
+    let active = app.learn.active();
+    let top = q.top.unwrap_or(10).min(MAX_TOP);
+    let mut card = active.model.card_json(&active.name, top);
+    card["version"] = serde_json::json!(active.version);
+    card["data"] = app.learn.data_summary();
+    Json(card).into_response()
+}
+
+/// `{"records": [{"id"?, "text"}, ...]}` or `{"texts": [...]}`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Batch {
+    records: Option<Vec<InputRecord>>,
+    texts: Option<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct InputRecord {
+    id: Option<serde_json::Value>,
+    text: String,
+}
+
+impl Batch {
+    /// (id, text) pairs; a record without an id is named by its position,
+    /// counting from 1.
+    fn into_pairs(self) -> ApiResult<Vec<(String, String)>> {
+        let pairs = match (self.records, self.texts) {
+            (Some(records), None) => records
+                .into_iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    let id = match r.id {
+                        None | Some(serde_json::Value::Null) => (i + 1).to_string(),
+                        Some(serde_json::Value::String(s)) => s,
+                        Some(v @ serde_json::Value::Number(_)) => v.to_string(),
+                        Some(_) => {
+                            return Err(ApiError::bad_request(format!(
+                                "records[{i}].id must be a string or a number"
+                            )))
+                        }
+                    };
+                    Ok((id, r.text))
+                })
+                .collect::<ApiResult<Vec<_>>>()?,
+            (None, Some(texts)) => texts
+                .into_iter()
+                .enumerate()
+                .map(|(i, t)| ((i + 1).to_string(), t))
+                .collect(),
+            _ => {
+                return Err(ApiError::bad_request(
+                    "send {\"records\": [{\"id\": ..., \"text\": ...}]} or {\"texts\": [...]}",
+                ))
+            }
+        };
+        Ok(pairs)
+    }
+}
+
+fn too_long(len: usize, max: usize) -> String {
+    format!("text is {len} bytes, over the limit of {max} (--max-doc-bytes)")
+}
+
+pub(crate) async fn classify(
+    State(app): State<Shared>,
+    Json(batch): Json<Batch>,
+) -> ApiResult<Response> {
+    let pairs = batch.into_pairs()?;
+    let model = app.learn.active().model.clone();
+    let max = app.options.max_doc_bytes;
+    let body = blocking(move || {
+        let records: Vec<String> = pairs
+            .par_iter()
+            .map(|(id, text)| {
+                if text.len() > max {
+                    let message = too_long(text.len(), max);
+                    serde_json::to_string(&crate::record::Record::failed(id, &message))
+                        .unwrap_or_default()
+                } else {
+                    model.classify_json(id, text)
+                }
+            })
+            .collect();
+        Ok(format!("{{\"records\":[{}]}}", records.join(",")))
+    })
+    .await?;
+    Ok(json_response(body))
+}
+
+pub(crate) async fn explain(
+    State(app): State<Shared>,
+    Query(q): Query<TopQuery>,
+    Json(batch): Json<Batch>,
+) -> ApiResult<Response> {
+    let pairs = batch.into_pairs()?;
+    let model = app.learn.active().model.clone();
+    let max = app.options.max_doc_bytes;
+    let top = q.top.unwrap_or(10).min(MAX_TOP);
+    let records = blocking(move || {
+        Ok(pairs
+            .par_iter()
+            .map(|(id, text)| {
+                if text.len() > max {
+                    serde_json::json!({"id": id, "error": too_long(text.len(), max)})
+                } else if text.trim().is_empty() {
+                    serde_json::json!({"id": id, "empty": true})
+                } else {
+                    model.explanation_json(id, &model.explain(text, top))
+                }
+            })
+            .collect::<Vec<_>>())
+    })
+    .await?;
+    Ok(Json(serde_json::json!({ "records": records })).into_response())
+}
+
+/// A response with a body for download under `filename`.
+pub(crate) fn download(body: Vec<u8>, content_type: &'static str, filename: &str) -> Response {
+    let disposition = format!("attachment; filename=\"{filename}\"");
+    let mut response = Response::new(Body::from(body));
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    response
+}
