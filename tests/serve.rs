@@ -284,7 +284,7 @@ fn bad_and_oversized_requests_get_json_4xx_and_the_server_goes_on() {
             .unwrap(),
     );
     check(
-        400,
+        422,
         a.post(&url)
             .header("Content-Type", "application/json")
             .send("{}")

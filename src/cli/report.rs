@@ -51,6 +51,7 @@ th:first-child,td:first-child{text-align:left}.muted{color:#777;font-size:.9rem}
 
 /// The report of `model` on `docs`, scored here (the web app's report;
 /// `eval --html` scores once for its table and its report).
+#[cfg(feature = "serve")]
 pub(crate) fn render_for(
     model: &Classifier,
     model_name: &str,

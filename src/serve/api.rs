@@ -124,63 +124,80 @@ pub(crate) struct TopQuery {
 /// Most terms per label a request may ask for.
 const MAX_TOP: usize = 200;
 
-pub(crate) async fn model(State(app): State<Shared>, Query(q): Query<TopQuery>) -> Response {
+pub(crate) async fn model(
+    State(app): State<Shared>,
+    Query(q): Query<TopQuery>,
+) -> ApiResult<Response> {
+    let top = top_of(&q)?;
     let active = app.learn.active();
-    let top = q.top.unwrap_or(10).min(MAX_TOP);
     let mut card = active.model.card_json(&active.name, top);
     card["version"] = serde_json::json!(active.version);
     card["data"] = app.learn.data_summary();
-    Json(card).into_response()
+    Ok(Json(card).into_response())
 }
 
-/// `{"records": [{"id"?, "text"}, ...]}` or `{"texts": [...]}`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct Batch {
-    records: Option<Vec<InputRecord>>,
-    texts: Option<Vec<String>>,
-}
+/// `{"records": [{"id"?, "text"}, ...]}` or `{"texts": [...]}`: exactly one
+/// of the two, nothing else.
+pub(crate) struct Batch(Vec<(String, String)>);
 
-#[derive(Deserialize)]
-pub(crate) struct InputRecord {
-    id: Option<serde_json::Value>,
-    text: String,
-}
-
-impl Batch {
-    /// (id, text) pairs; a record without an id is named by its position,
-    /// counting from 1.
-    fn into_pairs(self) -> ApiResult<Vec<(String, String)>> {
-        let pairs = match (self.records, self.texts) {
-            (Some(records), None) => records
-                .into_iter()
-                .enumerate()
-                .map(|(i, r)| {
-                    let id = match r.id {
-                        None | Some(serde_json::Value::Null) => (i + 1).to_string(),
-                        Some(serde_json::Value::String(s)) => s,
-                        Some(v @ serde_json::Value::Number(_)) => v.to_string(),
-                        Some(_) => {
-                            return Err(ApiError::bad_request(format!(
-                                "records[{i}].id must be a string or a number"
-                            )))
-                        }
-                    };
-                    Ok((id, r.text))
-                })
-                .collect::<ApiResult<Vec<_>>>()?,
-            (None, Some(texts)) => texts
-                .into_iter()
-                .enumerate()
-                .map(|(i, t)| ((i + 1).to_string(), t))
-                .collect(),
-            _ => {
-                return Err(ApiError::bad_request(
-                    "send {\"records\": [{\"id\": ..., \"text\": ...}]} or {\"texts\": [...]}",
-                ))
+impl<'de> Deserialize<'de> for Batch {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        #[derive(Deserialize)]
+        struct InputRecord {
+            id: Option<serde_json::Value>,
+            text: String,
+        }
+        let value = serde_json::Map::<String, serde_json::Value>::deserialize(d)?;
+        let usage = "send {\"records\": [{\"id\": ..., \"text\": ...}]} or {\"texts\": [...]}";
+        if value.len() != 1 {
+            return Err(D::Error::custom(usage));
+        }
+        let pairs = match value.into_iter().next() {
+            Some((key, list)) if key == "records" => {
+                let records: Vec<InputRecord> = serde_json::from_value(list)
+                    .map_err(|e| D::Error::custom(format!("records: {e}")))?;
+                records
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, r)| {
+                        let id = match r.id {
+                            None | Some(serde_json::Value::Null) => (i + 1).to_string(),
+                            Some(serde_json::Value::String(s)) => s,
+                            Some(v @ serde_json::Value::Number(_)) => v.to_string(),
+                            Some(_) => {
+                                return Err(D::Error::custom(format!(
+                                    "records[{i}].id must be a string or a number"
+                                )))
+                            }
+                        };
+                        Ok((id, r.text))
+                    })
+                    .collect::<Result<Vec<_>, _>>()?
             }
+            Some((key, list)) if key == "texts" => {
+                let texts: Vec<String> = serde_json::from_value(list)
+                    .map_err(|e| D::Error::custom(format!("texts: {e}")))?;
+                texts
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, t)| ((i + 1).to_string(), t))
+                    .collect()
+            }
+            _ => return Err(D::Error::custom(usage)),
         };
-        Ok(pairs)
+        Ok(Batch(pairs))
+    }
+}
+
+/// The `top` of a request, within bounds.
+pub(crate) fn top_of(q: &TopQuery) -> ApiResult<usize> {
+    match q.top {
+        None => Ok(10),
+        Some(t) if t <= MAX_TOP => Ok(t),
+        Some(t) => Err(ApiError::bad_request(format!(
+            "top={t}: at most {MAX_TOP} terms per label"
+        ))),
     }
 }
 
@@ -192,7 +209,7 @@ pub(crate) async fn classify(
     State(app): State<Shared>,
     Json(batch): Json<Batch>,
 ) -> ApiResult<Response> {
-    let pairs = batch.into_pairs()?;
+    let pairs = batch.0;
     let model = app.learn.active().model.clone();
     let max = app.options.max_doc_bytes;
     let body = blocking(move || {
@@ -219,10 +236,10 @@ pub(crate) async fn explain(
     Query(q): Query<TopQuery>,
     Json(batch): Json<Batch>,
 ) -> ApiResult<Response> {
-    let pairs = batch.into_pairs()?;
+    let top = top_of(&q)?;
+    let pairs = batch.0;
     let model = app.learn.active().model.clone();
     let max = app.options.max_doc_bytes;
-    let top = q.top.unwrap_or(10).min(MAX_TOP);
     let records = blocking(move || {
         Ok(pairs
             .par_iter()

@@ -467,7 +467,12 @@ pub(crate) async fn queue(
     Query(q): Query<QueueQuery>,
 ) -> ApiResult<Response> {
     let job = app.jobs.get(&id)?;
-    let n = q.n.unwrap_or(20).clamp(1, 1000);
+    let n = q.n.unwrap_or(20);
+    if !(1..=1000).contains(&n) {
+        return Err(ApiError::bad_request(format!(
+            "n={n}: ask for 1 to 1000 documents"
+        )));
+    }
     let value = blocking(move || {
         let state = lock(&job.state);
         let model = &job.model.model;

@@ -315,14 +315,9 @@ pub(crate) struct Correction {
 fn check_labels(labels: &[String]) -> ApiResult<Vec<String>> {
     let mut out: Vec<String> = Vec::new();
     for l in labels {
-        let l = l.trim();
-        if l.is_empty()
-            || l.chars().count() > MAX_LABEL_CHARS
-            || l.chars().any(|c| c.is_control() || c == ';')
-        {
+        if l.is_empty() || l.chars().count() > MAX_LABEL_CHARS {
             return Err(ApiError::bad_request(format!(
-                "label {l:?} is not usable: 1 to {MAX_LABEL_CHARS} characters, no ';' or control \
-                 characters"
+                "label {l:?} is not usable: give 1 to {MAX_LABEL_CHARS} characters"
             )));
         }
         if !out.iter().any(|o| o == l) {
@@ -359,7 +354,21 @@ pub(crate) async fn correct(
     )
 }
 
-pub(crate) async fn retrain(State(app): State<Shared>) -> ApiResult<Response> {
+pub(crate) async fn retrain(
+    State(app): State<Shared>,
+    body: axum::body::Bytes,
+) -> ApiResult<Response> {
+    // No options yet: an empty body or a JSON object.
+    if !body.iter().all(u8::is_ascii_whitespace)
+        && !matches!(
+            serde_json::from_slice::<serde_json::Value>(&body),
+            Ok(serde_json::Value::Object(_))
+        )
+    {
+        return Err(ApiError::bad_request(
+            "send no body or a JSON object ({}) to retrain",
+        ));
+    }
     {
         let mut state = lock(&app.learn.retrain);
         if state.state == "running" {
@@ -654,7 +663,8 @@ mod tests {
 
     #[test]
     fn corrections_refuse_unusable_labels() {
-        assert!(check_labels(&["trade".into(), " trade ".into()]).is_ok_and(|l| l.len() == 1));
+        assert!(check_labels(&["trade".into(), "trade".into()]).is_ok_and(|l| l.len() == 1));
+        assert!(check_labels(&[" trade".into()]).is_err());
         assert!(check_labels(&["a;b".into()]).is_err());
         assert!(check_labels(&["".into()]).is_err());
         assert!(check_labels(&["relevance".into()]).is_err());
