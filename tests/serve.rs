@@ -259,7 +259,7 @@ fn bad_and_oversized_requests_get_json_4xx_and_the_server_goes_on() {
         413,
         a.post(&url)
             .header("Content-Type", "application/json")
-            .send(vec![b' '; 200_000])
+            .send(vec![b' '; 3_000_000])
             .unwrap(),
     );
     check(
@@ -328,7 +328,7 @@ fn bad_and_oversized_requests_get_json_4xx_and_the_server_goes_on() {
     let (_, job) = call("POST", &server.url("/api/jobs"), Some(&json!({})), &[]);
     let job = job["job"].as_str().unwrap().to_string();
     let upload = server.url(&format!("/api/jobs/{job}/files?name=big.txt"));
-    check(413, a.post(&upload).send(vec![b'a'; 60_000]).unwrap());
+    check(413, a.post(&upload).send(vec![b'a'; 3_000_000]).unwrap());
     let leftovers: Vec<_> = std::fs::read_dir(server.data_dir.join("uploads").join(&job))
         .unwrap()
         .map(|e| e.unwrap().file_name())

@@ -93,6 +93,52 @@ pub(crate) async fn json_errors(request: Request, next: Next) -> Response {
     out
 }
 
+/// Most of an oversized request read (and thrown away) before it is
+/// answered: a client that sends its whole body before reading the answer
+/// would otherwise have its connection reset and never see the 413.
+const DRAIN_BYTES: u64 = 1 << 30;
+
+/// Reads and discards the rest of a body, up to [`DRAIN_BYTES`].
+pub(crate) async fn drain(mut body: Body) {
+    use http_body_util::BodyExt;
+    let mut seen = 0u64;
+    while let Some(Ok(frame)) = body.frame().await {
+        if let Ok(data) = frame.into_data() {
+            seen += data.len() as u64;
+            if seen > DRAIN_BYTES {
+                break;
+            }
+        }
+    }
+}
+
+/// Answers 413 to a request whose declared length is over the JSON limit,
+/// after draining it.
+pub(crate) async fn refuse_oversized(
+    State(app): State<Shared>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let max = app.options.max_request_bytes as u64;
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let is_upload = request.uri().path().ends_with("/files");
+    match declared {
+        Some(n) if n > max && !is_upload => {
+            drain(request.into_body()).await;
+            ApiError(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("request body is {n} bytes, over the limit of {max} (--max-request-bytes)"),
+            )
+            .into_response()
+        }
+        _ => next.run(request).await,
+    }
+}
+
 pub(crate) async fn not_found(request: Request) -> ApiError {
     ApiError::not_found(format!(
         "no such page or endpoint: {} {} (the API is listed at /api/openapi.json)",

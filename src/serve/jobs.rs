@@ -274,6 +274,7 @@ async fn receive(mut body: Body, path: &std::path::Path, limit: u64) -> ApiResul
         if let Ok(chunk) = frame.into_data() {
             received += chunk.len() as u64;
             if received > limit {
+                super::api::drain(body).await;
                 return Err(ApiError(
                     StatusCode::PAYLOAD_TOO_LARGE,
                     format!("file is over the upload limit of {limit} bytes (--max-upload-bytes)"),

@@ -127,6 +127,17 @@ impl Learning {
             [one] if is_jsonl(one) => one.clone(),
             _ => dir.join("labels.jsonl"),
         };
+        for p in &options.data {
+            if !p.exists() && *p != labels_file {
+                anyhow::bail!("--data {}: no such file or folder", p.display());
+            }
+        }
+        if !labels_file.exists() {
+            super::note(&format!(
+                "docclass: {} does not exist yet: the first correction creates it",
+                labels_file.display()
+            ));
+        }
         let mut sources: Vec<PathBuf> = options.data.clone();
         if !sources.contains(&labels_file) {
             sources.push(labels_file.clone());

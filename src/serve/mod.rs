@@ -139,6 +139,10 @@ fn router(app: Shared) -> Router {
         .route("/report", get(learn::report))
         .fallback(api::not_found)
         .layer(DefaultBodyLimit::max(max_request))
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            api::refuse_oversized,
+        ))
         .layer(axum::middleware::from_fn(api::json_errors))
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),
@@ -167,7 +171,7 @@ async fn shutdown_signal() {
 }
 
 /// A line on stderr, unless `--quiet`.
-fn note(line: &str) {
+pub(crate) fn note(line: &str) {
     if !crate::cli::progress::quiet() {
         eprintln!("{line}");
     }

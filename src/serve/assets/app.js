@@ -310,6 +310,8 @@ async function restoreJob() {
   try {
     data = await api("GET", `/api/jobs/${encodeURIComponent(job)}`);
   } catch (e) {
+    // 404: batches live only as long as the server process; anything else is a real error.
+    if (e.status !== 404) throw e;
     history.replaceState(null, "", location.pathname);
     showMessage(`Batch ${job} is no longer on the server (${e.message}).`, "info");
     return;
