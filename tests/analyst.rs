@@ -106,11 +106,19 @@ fn inspect_shows_the_model_card() {
         "training/genres/en.jsonl",
         "training/genres/zh.jsonl",
         "training/genres/other.jsonl",
+        "training/genres/en_media.jsonl",
+        "training/genres/fr_es.jsonl",
+        "training/genres/ja_hant.jsonl",
+        "training/genres/pt_ru.jsonl",
     ];
     let background = [
         "training/background/near.jsonl",
         "training/background/far.jsonl",
         "training/background/zh.jsonl",
+        "training/background/near_en_zh.jsonl",
+        "training/background/fr_es.jsonl",
+        "training/background/ja_hant.jsonl",
+        "training/background/pt_ru.jsonl",
     ];
     assert_eq!(card["training"]["documents"], lines(&data));
     assert_eq!(card["training"]["background_documents"], lines(&background));

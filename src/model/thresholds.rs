@@ -45,27 +45,61 @@ fn counts(
     (tp, fp, fn_)
 }
 
-/// The grid threshold with the best F1 for the counts `at` gives; ties go
-/// to the threshold nearest 0.5.
-fn best_threshold(at: impl Fn(f64) -> (usize, usize, usize)) -> f64 {
-    let mut best: (f64, f64) = (f64::NEG_INFINITY, 0.5);
-    for t in grid() {
-        let (tp, fp, fn_) = at(t);
-        let f1 = if tp == 0 {
-            0.0
-        } else {
-            2.0 * tp as f64 / (2 * tp + fp + fn_) as f64
-        };
-        let closer = (t - 0.5).abs() < (best.1 - 0.5).abs();
-        if f1 > best.0 + 1e-12 || ((f1 - best.0).abs() <= 1e-12 && closer) {
-            best = (f1, t);
-        }
+/// F1 of a label's counts (0 without true positives).
+fn f1_of((tp, fp, fn_): (usize, usize, usize)) -> f64 {
+    if tp == 0 {
+        0.0
+    } else {
+        2.0 * tp as f64 / (2 * tp + fp + fn_) as f64
     }
-    best.1
 }
 
-/// For each label, the threshold maximising F1 of out-of-fold predictions;
-/// ties go to the threshold nearest 0.5. Every head (labels, sentence
+/// The middle of the grid thresholds whose F1 is within noise of the best.
+///
+/// Out-of-fold F1 is often flat around its maximum, and the exact argmax of
+/// a flat curve jumps with any change to the data (a dozen new documents
+/// moved one label's threshold from 0.21 to 0.44 with the same F1), and
+/// with it how the model treats borderline documents. So every threshold
+/// whose F1 is within `TOLERANCE_SE` standard errors of the best counts as
+/// best, and the median of them is taken (nearest 0.5 between two middles).
+fn best_threshold(at: impl Fn(f64) -> (usize, usize, usize)) -> f64 {
+    let curve: Vec<(f64, f64, usize)> = grid()
+        .map(|t| {
+            let c = at(t);
+            (t, f1_of(c), c.0 + c.2)
+        })
+        .collect();
+    let Some(&(_, best, positives)) = curve.iter().max_by(|a, b| a.1.total_cmp(&b.1)) else {
+        return 0.5;
+    };
+    if best <= 0.0 {
+        return 0.5;
+    }
+    let se = (best * (1.0 - best) / positives.max(1) as f64).sqrt();
+    let plateau: Vec<f64> = curve
+        .iter()
+        .filter(|p| p.1 >= best - TOLERANCE_SE * se - 1e-12)
+        .map(|p| p.0)
+        .collect();
+    let m = plateau.len();
+    if m % 2 == 1 {
+        plateau[m / 2]
+    } else {
+        let (a, b) = (plateau[m / 2 - 1], plateau[m / 2]);
+        if (a - 0.5).abs() <= (b - 0.5).abs() {
+            a
+        } else {
+            b
+        }
+    }
+}
+
+/// How far below the best F1, in standard errors of that F1, a threshold
+/// still counts as equally good.
+const TOLERANCE_SE: f64 = 0.5;
+
+/// For each label, the threshold with the best F1 of out-of-fold
+/// predictions (the middle of the near-best plateau, [`best_threshold`]). Every head (labels, sentence
 /// labels, relevance gate) is refitted in each fold, so the scores are those
 /// the final model would give new documents. Also returns the out-of-fold
 /// scores, from which honest metrics are stored in the model.
@@ -127,4 +161,37 @@ pub(crate) fn tune(
         })
         .collect();
     Ok((thresholds, scores))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::best_threshold;
+
+    /// 100 positives; F1 flat at 0.90 between 0.20 and 0.60, lower outside.
+    fn flat(t: f64) -> (usize, usize, usize) {
+        if (0.2..=0.6).contains(&t) {
+            (90, 10, 10)
+        } else {
+            (60, 40, 40)
+        }
+    }
+
+    #[test]
+    fn a_flat_optimum_gives_its_middle_not_an_edge() {
+        let t = best_threshold(flat);
+        assert!((t - 0.4).abs() < 1e-9, "{t}");
+    }
+
+    #[test]
+    fn a_sharp_optimum_is_kept() {
+        let sharp = |t: f64| {
+            if (t - 0.3).abs() < 1e-9 {
+                (95, 5, 5)
+            } else {
+                (50, 50, 50)
+            }
+        };
+        assert!((best_threshold(sharp) - 0.3).abs() < 1e-9);
+        assert_eq!(best_threshold(|_| (0, 5, 5)), 0.5);
+    }
 }
