@@ -123,24 +123,27 @@ impl Job {
         Ok(String::from_utf8_lossy(&buf).into_owned())
     }
 
-    fn record_json(&self, doc: &Doc) -> String {
-        let model = &self.model.model;
-        let record = match &doc.outcome {
-            Outcome::Classified(p) => Record::classified(model, &doc.id, p),
+    /// The CLI's record of a document of this job.
+    fn record<'a>(&'a self, doc: &'a Doc) -> Record<'a> {
+        match &doc.outcome {
+            Outcome::Classified(p) => Record::classified(&self.model.model, &doc.id, p),
             Outcome::Empty => Record::empty(&doc.id),
             Outcome::Failed(m) => Record::failed(&doc.id, m),
-        };
-        serde_json::to_string(&record).unwrap_or_default()
+        }
+    }
+
+    fn record_json(&self, doc: &Doc) -> String {
+        serde_json::to_string(&self.record(doc)).unwrap_or_default()
     }
 
     fn record_bytes(&self, doc: &Doc, format: Format) -> Vec<u8> {
         let model = &self.model.model;
-        let record = match &doc.outcome {
-            Outcome::Classified(p) => Record::classified(model, &doc.id, p),
-            Outcome::Empty => Record::empty(&doc.id),
-            Outcome::Failed(m) => Record::failed(&doc.id, m),
-        };
-        encode(format, model.labels(), model.gate().is_some(), &record)
+        encode(
+            format,
+            model.labels(),
+            model.gate().is_some(),
+            &self.record(doc),
+        )
     }
 }
 
