@@ -7,6 +7,7 @@
 
 use super::api::{blocking, download, json_response, ApiError, ApiResult};
 use super::learn::Active;
+use super::lock;
 use super::Shared;
 use crate::cli::output::{encode, Format, RecordWriter};
 use crate::model::Prediction;
@@ -25,7 +26,7 @@ use std::io::{BufWriter, Write};
 use std::os::unix::fs::FileExt;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use tokio::io::AsyncWriteExt;
 
 /// Jobs kept; creating one more forgets the oldest (and deletes its files).
@@ -74,12 +75,6 @@ struct TextRef {
     upload: u64,
     at: u64,
     len: u64,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A panic while holding the lock cannot leave a job half-updated in a
-    // way that matters more than losing the server; carry on with the data.
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Jobs {
@@ -411,8 +406,7 @@ pub(crate) async fn document(
             let state = lock(&job.state);
             let n = doc_number(&n, state.docs.len())?;
             let doc = &state.docs[n];
-            let record: serde_json::Value =
-                serde_json::from_str(&job.record_json(doc)).unwrap_or_default();
+            let record = serde_json::to_value(job.record(doc)).unwrap_or_default();
             (
                 n,
                 doc.id.clone(),

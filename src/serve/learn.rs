@@ -10,6 +10,7 @@
 //! of one.
 
 use super::api::{blocking, ApiError, ApiResult};
+use super::lock;
 use super::{ServeOptions, Shared};
 use crate::corpus::{LabelledDocument, ReadOptions};
 use crate::eval::CvReport;
@@ -21,7 +22,7 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 /// The model answering requests now.
 pub(crate) struct Active {
@@ -108,10 +109,6 @@ pub(crate) struct Learning {
     retrain: Mutex<RetrainState>,
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 /// Folds of the cross-validation shown before and after a retrain.
 const FOLDS: usize = 5;
 /// Longest label name accepted in a correction.
@@ -142,40 +139,16 @@ impl Learning {
         if !sources.contains(&labels_file) {
             sources.push(labels_file.clone());
         }
-        let learning = Learning {
-            labels_file,
-            sources,
-            background: options.background.clone(),
-            max_doc_bytes: options.max_doc_bytes,
-            active: RwLock::new(Arc::new(Active {
-                version: 0,
-                name: String::new(),
-                model: Arc::new(crate::model::default_model()?),
-            })),
-            book: Mutex::new(Book {
-                active: 0,
-                corrections: 0,
-                versions: vec![],
-            }),
-            documents: Mutex::new(0),
-            retrain: Mutex::new(RetrainState {
-                state: "idle",
-                ..Default::default()
-            }),
-            dir,
-        };
-        let documents = learning
-            .read_data()
+        let documents = read_sources(&sources, options.max_doc_bytes)
             .map_err(|e| anyhow::anyhow!("{e}"))?
             .len();
-        *lock(&learning.documents) = documents;
-        let book_path = learning.dir.join("versions.json");
+        let book_path = dir.join("versions.json");
         let book = if book_path.exists() {
             if options.model.is_some() {
                 anyhow::bail!(
                     "{} already holds model versions: start without --model to go on with them, \
                      or give another --data-dir",
-                    learning.dir.display()
+                    dir.display()
                 );
             }
             let text = std::fs::read_to_string(&book_path)?;
@@ -206,11 +179,22 @@ impl Learning {
                 }],
             }
         };
-        let active = learning.load_version(&book, book.active)?;
-        *learning.active.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(active);
-        learning.save_book(&book)?;
-        *lock(&learning.book) = book;
-        Ok(learning)
+        let active = load_version(&dir, &book, book.active)?;
+        save_book(&dir, &book)?;
+        Ok(Learning {
+            labels_file,
+            sources,
+            background: options.background.clone(),
+            max_doc_bytes: options.max_doc_bytes,
+            active: RwLock::new(Arc::new(active)),
+            book: Mutex::new(book),
+            documents: Mutex::new(documents),
+            retrain: Mutex::new(RetrainState {
+                state: "idle",
+                ..Default::default()
+            }),
+            dir,
+        })
     }
 
     pub fn active(&self) -> Arc<Active> {
@@ -220,52 +204,13 @@ impl Learning {
             .clone()
     }
 
-    fn load_version(&self, book: &Book, n: u32) -> anyhow::Result<Active> {
-        let v = book
-            .versions
-            .iter()
-            .find(|v| v.version == n)
-            .ok_or_else(|| anyhow::anyhow!("there is no model version {n}"))?;
-        let (name, model) = match (&v.file, &v.source) {
-            (Some(file), _) => {
-                let path = self.dir.join(file);
-                (path.display().to_string(), crate::model::load_model(&path)?)
-            }
-            (None, Some(s)) if s == DEFAULT_MODEL_NAME => {
-                (s.clone(), crate::model::default_model()?)
-            }
-            (None, Some(s)) => (
-                s.clone(),
-                crate::model::load_model(std::path::Path::new(s))?,
-            ),
-            (None, None) => anyhow::bail!("version {n} names no model file"),
-        };
-        Ok(Active {
-            version: n,
-            name,
-            model: Arc::new(model),
-        })
-    }
-
     fn save_book(&self, book: &Book) -> crate::Result<()> {
-        let json = serde_json::to_vec_pretty(book).unwrap_or_default();
-        crate::io::write_atomic(&self.dir.join("versions.json"), |w| w.write_all(&json))
+        save_book(&self.dir, book)
     }
 
     /// Every labelled record of the sources, in order (duplicates kept).
     fn read_data(&self) -> crate::Result<Vec<LabelledDocument>> {
-        let existing: Vec<PathBuf> = self
-            .sources
-            .iter()
-            .filter(|p| p.exists())
-            .cloned()
-            .collect();
-        let options = ReadOptions {
-            skip_invalid: false,
-            max_doc_bytes: self.max_doc_bytes,
-            ..Default::default()
-        };
-        Ok(crate::corpus::read_labelled_paths(&existing, options)?.documents)
+        read_sources(&self.sources, self.max_doc_bytes)
     }
 
     pub fn data_summary(&self) -> serde_json::Value {
@@ -283,9 +228,13 @@ impl Learning {
     fn append(&self, line: &[u8]) -> ApiResult<usize> {
         let mut book = lock(&self.book);
         let old = std::fs::File::open(&self.labels_file).ok();
-        let ends_with_newline = std::fs::read(&self.labels_file)
-            .map(|b| b.last().is_none_or(|&c| c == b'\n'))
-            .unwrap_or(true);
+        // Only the last byte is needed to know whether a line end is missing.
+        let ends_with_newline = old.as_ref().is_none_or(|f| {
+            use std::os::unix::fs::FileExt;
+            let len = f.metadata().map_or(0, |m| m.len());
+            let mut last = [b'\n'];
+            len == 0 || f.read_exact_at(&mut last, len - 1).is_err() || last[0] == b'\n'
+        });
         crate::io::write_atomic(&self.labels_file, |w| {
             if let Some(mut old) = old {
                 std::io::copy(&mut old, w)?;
@@ -302,6 +251,48 @@ impl Learning {
         self.save_book(&book).map_err(ApiError::internal)?;
         Ok(book.corrections)
     }
+}
+
+/// Model version `n` of the book, loaded.
+fn load_version(dir: &std::path::Path, book: &Book, n: u32) -> anyhow::Result<Active> {
+    let v = book
+        .versions
+        .iter()
+        .find(|v| v.version == n)
+        .ok_or_else(|| anyhow::anyhow!("there is no model version {n}"))?;
+    let (name, model) = match (&v.file, &v.source) {
+        (Some(file), _) => {
+            let path = dir.join(file);
+            (path.display().to_string(), crate::model::load_model(&path)?)
+        }
+        (None, Some(s)) if s == DEFAULT_MODEL_NAME => (s.clone(), crate::model::default_model()?),
+        (None, Some(s)) => (
+            s.clone(),
+            crate::model::load_model(std::path::Path::new(s))?,
+        ),
+        (None, None) => anyhow::bail!("version {n} names no model file"),
+    };
+    Ok(Active {
+        version: n,
+        name,
+        model: Arc::new(model),
+    })
+}
+
+fn save_book(dir: &std::path::Path, book: &Book) -> crate::Result<()> {
+    let json = serde_json::to_vec_pretty(book).unwrap_or_default();
+    crate::io::write_atomic(&dir.join("versions.json"), |w| w.write_all(&json))
+}
+
+/// Every labelled record of those of `sources` that exist, in order.
+fn read_sources(sources: &[PathBuf], max_doc_bytes: usize) -> crate::Result<Vec<LabelledDocument>> {
+    let existing: Vec<PathBuf> = sources.iter().filter(|p| p.exists()).cloned().collect();
+    let options = ReadOptions {
+        skip_invalid: false,
+        max_doc_bytes,
+        ..Default::default()
+    };
+    Ok(crate::corpus::read_labelled_paths(&existing, options)?.documents)
 }
 
 /// Keeps the last record of each id: a correction replaces the record of
@@ -587,8 +578,7 @@ pub(crate) async fn activate(
         if !book.versions.iter().any(|v| v.version == n) {
             return Err(ApiError::not_found(format!("no model version {n}")));
         }
-        let active = learn
-            .load_version(&book, n)
+        let active = load_version(&learn.dir, &book, n)
             .map_err(|e| ApiError::internal(format!("cannot load version {n}: {e}")))?;
         book.active = n;
         learn.save_book(&book).map_err(ApiError::internal)?;

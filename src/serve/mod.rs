@@ -170,6 +170,13 @@ async fn shutdown_signal() {
     note("docclass: stopping");
 }
 
+/// Locks a mutex, carrying on after a panic in another request: the data
+/// behind these locks (a job's records, the version book) is updated in
+/// single steps, so a panicking holder cannot leave it half-written.
+pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// A line on stderr, unless `--quiet`.
 pub(crate) fn note(line: &str) {
     if !crate::cli::progress::quiet() {
