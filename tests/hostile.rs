@@ -4,6 +4,8 @@
 //! faults" section, and asserts the exit status, the records and the peak
 //! memory (of docclass and its extraction processes together).
 
+mod common;
+
 use serde_json::Value;
 use std::ffi::OsStr;
 use std::fs;
@@ -205,15 +207,6 @@ fn docx(text: &str, paragraphs: usize) -> Vec<u8> {
     zip.finish().expect("zip").into_inner()
 }
 
-fn leftover_temp_files(dir: &Path) -> Vec<String> {
-    fs::read_dir(dir)
-        .expect("ls")
-        .filter_map(|e| e.ok())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.contains(".tmp-"))
-        .collect()
-}
-
 /// Rows 1 and 4: decompression bombs get an error record, the batch goes
 /// on, memory stays under the extraction processes' limit, and `--out`
 /// is written whole with no temporary file left.
@@ -262,7 +255,7 @@ fn decompression_bombs_fail_alone_with_bounded_memory() {
         "peak {} MiB, worker limit {worker_limit} MiB",
         r.peak_mib
     );
-    assert!(leftover_temp_files(d).is_empty());
+    assert!(common::temp_files(d).is_empty());
 }
 
 /// Row 4: a DOCX whose text is over --max-doc-bytes is refused with the

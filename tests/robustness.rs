@@ -5,6 +5,8 @@
 //! exit status: 0 all good, 1 finished but some documents failed, 2 nothing
 //! done, 130 interrupted.
 
+mod common;
+
 use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
@@ -63,16 +65,6 @@ fn small_corpus(dir: &Path) -> PathBuf {
     let path = dir.join("small.jsonl");
     fs::write(&path, lines.join("\n")).expect("write");
     path
-}
-
-/// Files in `dir` whose name marks them as temporary output.
-fn temp_files(dir: &Path) -> Vec<String> {
-    fs::read_dir(dir)
-        .expect("ls")
-        .filter_map(|e| e.ok())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.contains(".tmp-"))
-        .collect()
 }
 
 // ---------------------------------------------------------------------
@@ -907,7 +899,7 @@ fn a_full_disk_leaves_the_old_output_and_no_temporary_file() {
         "{stderr}"
     );
     assert_eq!(fs::read_to_string(&out).expect("read"), "old labels\n");
-    assert_eq!(temp_files(dir.path()), Vec::<String>::new());
+    assert_eq!(common::temp_files(dir.path()), Vec::<String>::new());
 
     let model = dir.path().join("m.model");
     fs::write(&model, "old model").expect("write");
@@ -922,7 +914,7 @@ fn a_full_disk_leaves_the_old_output_and_no_temporary_file() {
     assert_eq!(output.status.code(), Some(2), "{output:?}");
     assert!(String::from_utf8_lossy(&output.stderr).contains("m.model"));
     assert_eq!(fs::read_to_string(&model).expect("read"), "old model");
-    assert_eq!(temp_files(dir.path()), Vec::<String>::new());
+    assert_eq!(common::temp_files(dir.path()), Vec::<String>::new());
 
     // /dev/full for classify (train is in tests/cli.rs): the error is
     // reported, exit 2.
@@ -1005,7 +997,7 @@ fn ctrl_c_during_classify_out_leaves_no_partial_file() {
     assert_eq!(status.code(), Some(130));
     assert!(stderr_of(&mut child).contains("interrupted"));
     assert!(!out.exists(), "no partial output");
-    assert_eq!(temp_files(dir.path()), Vec::<String>::new());
+    assert_eq!(common::temp_files(dir.path()), Vec::<String>::new());
 }
 
 #[test]
@@ -1034,7 +1026,7 @@ fn ctrl_c_while_classify_waits_on_stdin_keeps_the_old_output() {
     assert_eq!(status.code(), Some(130));
     assert!(stderr_of(&mut child).contains("interrupted"));
     assert_eq!(fs::read_to_string(&out).expect("read"), "previous run\n");
-    assert_eq!(temp_files(dir.path()), Vec::<String>::new());
+    assert_eq!(common::temp_files(dir.path()), Vec::<String>::new());
 }
 
 #[test]
@@ -1071,7 +1063,7 @@ fn ctrl_c_during_train_keeps_the_old_model() {
     assert_eq!(status.code(), Some(130));
     assert!(stderr_of(&mut child).contains("interrupted"));
     assert_eq!(fs::read_to_string(&model).expect("read"), "old model");
-    assert_eq!(temp_files(dir.path()), Vec::<String>::new());
+    assert_eq!(common::temp_files(dir.path()), Vec::<String>::new());
 }
 
 // ---------------------------------------------------------------------
