@@ -1,7 +1,8 @@
 //! The tokenizer and analysis chain on arbitrary bytes: decoded lossily and
 //! through the document decoder (legacy encodings, binary rejection), with
 //! the default settings and with a variant picked by the first byte. The
-//! fused term path must equal the token path (a documented invariant).
+//! terms must be what the kept tokens say (one chain, two sinks) and never
+//! empty.
 #![no_main]
 
 use docclass::text::{AnalyzerParams, LanguageSetting};

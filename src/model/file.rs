@@ -365,7 +365,6 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Classifier> {
         gate,
         sentence_scoped,
         summary: header.training,
-        columns: Default::default(),
     };
     model.adopt_latin_fallback();
     Ok(model)

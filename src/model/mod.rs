@@ -21,18 +21,15 @@ pub use logistic::{sigmoid, Convergence, Objective};
 use crate::corpus::LabelledDocument;
 use crate::eval::{evaluate, label_indices, Report};
 use crate::features::{ColumnCounter, SparseMatrix, TfidfParams, TfidfVectorizer};
-use crate::text::{Analyzer, AnalyzerParams, Language, Piece};
+use crate::text::{Analyzer, AnalyzerParams, Language};
 use crate::{Error, Result};
-use compact_str::CompactString;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use thread_local::ThreadLocal;
 
 /// Which optimiser fits the weights.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -230,14 +227,6 @@ pub struct TrainingSummary {
     pub cross_validated_metrics: Option<Report>,
 }
 
-/// Per thread: each raw word's vocabulary column (or `None` for a stop word
-/// or a term outside the vocabulary), per language. One lookup per word
-/// replaces the stem cache's lookup plus the vocabulary's when classifying.
-type ColumnCache = RefCell<Vec<hashbrown::HashMap<CompactString, Option<u32>>>>;
-
-/// Entries per language before a column cache is emptied.
-const COLUMN_CACHE_LIMIT: usize = 200_000;
-
 /// A trained classifier.
 pub struct Classifier {
     params: ClassifierParams,
@@ -253,7 +242,6 @@ pub struct Classifier {
     /// Per label: scored by the strongest sentence.
     sentence_scoped: Vec<bool>,
     summary: TrainingSummary,
-    columns: ThreadLocal<ColumnCache>,
 }
 
 /// A text as the model reads it.
@@ -732,7 +720,6 @@ impl Classifier {
             gate: fitted.gate,
             sentence_scoped,
             summary,
-            columns: ThreadLocal::new(),
         };
         model.adopt_latin_fallback();
         let single = objective == Objective::Multinomial;
@@ -870,46 +857,12 @@ impl Classifier {
         text: &str,
         language: Option<Language>,
     ) -> (Language, Vec<(u32, f64)>) {
-        let cache = self.columns.get_or(|| {
-            RefCell::new(
-                Language::ALL
-                    .iter()
-                    .map(|_| hashbrown::HashMap::new())
-                    .collect(),
-            )
-        });
-        let mut cache = cache.borrow_mut();
         let mut columns = ColumnCounter::default();
-        let language = self
-            .analyzer
-            .for_each_piece_as(text, language, |piece| match piece {
-                Piece::Term(term) => {
-                    if let Some(col) = self.vectorizer.term_index(term) {
-                        columns.push(col as u32);
-                    }
-                }
-                Piece::Word(word, lang) => {
-                    let map = &mut cache[lang.index()];
-                    let col = match map.get(word) {
-                        Some(col) => *col,
-                        None => {
-                            let col = self
-                                .analyzer
-                                .resolve_word(word, lang)
-                                .and_then(|term| self.vectorizer.term_index(&term))
-                                .map(|c| c as u32);
-                            if map.len() >= COLUMN_CACHE_LIMIT {
-                                map.clear();
-                            }
-                            map.insert(CompactString::new(word), col);
-                            col
-                        }
-                    };
-                    if let Some(col) = col {
-                        columns.push(col);
-                    }
-                }
-            });
+        let language = self.analyzer.for_each_term_as(text, language, |term| {
+            if let Some(col) = self.vectorizer.term_index(term) {
+                columns.push(col as u32);
+            }
+        });
         (language, self.vectorizer.row_from_counter(columns))
     }
 

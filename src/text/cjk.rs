@@ -1,6 +1,6 @@
 //! Character n-grams for scripts written without spaces.
 
-use super::{Token, TokenFilter, TokenKind};
+use super::{TokenFilter, TokenKind, TokenRef};
 
 /// Turns each CJK run into overlapping character bigrams (a one-character run
 /// becomes a unigram). Bigrams need no dictionary and capture most Chinese
@@ -29,32 +29,31 @@ pub fn bigrams<'t>(run: &'t str, mut emit: impl FnMut(&'t str)) {
 }
 
 impl TokenFilter for CjkBigramFilter {
-    fn apply(&self, tokens: Vec<Token>) -> Vec<Token> {
-        let mut out = Vec::with_capacity(tokens.len() * 2);
-        for token in tokens {
-            if token.kind != TokenKind::CjkRun {
-                out.push(token);
-                continue;
-            }
-            bigrams(&token.text, |gram| {
-                let mut t = token.with_text(gram);
-                t.kind = TokenKind::CjkGram;
-                out.push(t);
-            });
+    type State = ();
+
+    fn feed(&self, _: &mut (), token: TokenRef<'_>, next: &mut impl FnMut(TokenRef<'_>)) {
+        if token.kind != TokenKind::CjkRun {
+            return next(token);
         }
-        out
+        bigrams(token.text, |gram| {
+            next(token.with_text(gram, TokenKind::CjkGram))
+        });
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::text::language::Script;
+    use crate::text::{apply_filter, language::Script, Language};
 
     fn grams(run: &str) -> Vec<String> {
-        let t = Token::new(run, TokenKind::CjkRun, Script::Cjk);
-        CjkBigramFilter
-            .apply(vec![t])
+        let t = TokenRef {
+            text: run,
+            kind: TokenKind::CjkRun,
+            script: Script::Cjk,
+            language: Some(Language::Zh),
+        };
+        apply_filter(&CjkBigramFilter, &[t])
             .into_iter()
             .map(|t| {
                 assert_eq!(t.kind, TokenKind::CjkGram);

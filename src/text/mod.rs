@@ -3,12 +3,20 @@
 //! Like tantivy's analyzers, analysis is a segmenter followed by a chain of
 //! small filters over a token stream, each testable on its own:
 //!
-//! normalize (NFKC, lowercase) -> [`segment`] (words, numbers, CJK runs)
-//! -> language routing -> [`StopWordFilter`] -> [`StemFilter`]
-//! -> [`CjkBigramFilter`] -> [`NGramFilter`].
+//! normalize (NFKC, lowercase, traditional -> simplified) -> [`segment`]
+//! (words, numbers, CJK runs) -> language routing -> [`NumberFilter`]
+//! -> [`StopWordFilter`] -> [`StemFilter`] -> [`CjkBigramFilter`]
+//! -> [`NGramFilter`], with the two per-word steps wrapped in a
+//! [`WordMemo`].
+//!
+//! There is one chain. Tokens flow through it one at a time as borrowed
+//! [`TokenRef`]s, so the path training and classification take allocates
+//! nothing per token; [`Analyzer::analyze`] runs the same chain and keeps
+//! owned [`Token`]s for display.
 
 pub mod cjk;
 pub mod language;
+pub mod memo;
 pub mod ngrams;
 pub mod normalize;
 pub mod segment;
@@ -17,6 +25,7 @@ pub mod stopwords;
 
 pub use cjk::{bigrams, CjkBigramFilter};
 pub use language::{Language, LanguageDetector, LanguageSetting, Script};
+pub use memo::WordMemo;
 pub use ngrams::NGramFilter;
 pub use normalize::normalize;
 pub use segment::{segment, segment_each};
@@ -24,9 +33,7 @@ pub use stem::StemFilter;
 pub use stopwords::StopWordFilter;
 
 use crate::{Error, Result};
-use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
-use std::cell::RefCell;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -41,6 +48,7 @@ pub enum TokenKind {
     WordGram,
 }
 
+/// A token kept after analysis, for display ([`Analyzer::analyze`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Token {
     pub text: String,
@@ -52,19 +60,10 @@ pub struct Token {
 }
 
 impl Token {
-    pub fn new(text: &str, kind: TokenKind, script: Script) -> Self {
-        Token {
-            text: text.to_owned(),
-            kind,
-            script,
-            language: None,
-        }
-    }
-
-    /// A token of the same kind, script and language with other text.
-    pub fn with_text(&self, text: &str) -> Self {
-        Token {
-            text: text.to_owned(),
+    /// A view of this token, to feed it to a filter.
+    pub fn as_ref(&self) -> TokenRef<'_> {
+        TokenRef {
+            text: &self.text,
             kind: self.kind,
             script: self.script,
             language: self.language,
@@ -72,9 +71,115 @@ impl Token {
     }
 }
 
-/// One step of the analysis chain.
+impl From<TokenRef<'_>> for Token {
+    fn from(t: TokenRef<'_>) -> Self {
+        Token {
+            text: t.text.to_owned(),
+            kind: t.kind,
+            script: t.script,
+            language: t.language,
+        }
+    }
+}
+
+/// A token in flight through the chain. Its text is borrowed from the
+/// normalised document or from the filter that produced it, and lives only
+/// for the call that hands it on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenRef<'a> {
+    pub text: &'a str,
+    pub kind: TokenKind,
+    pub script: Script,
+    pub language: Option<Language>,
+}
+
+impl<'a> TokenRef<'a> {
+    /// A token of the segmenter, routed to a language from its script and
+    /// the document's language.
+    pub fn segmented(text: &'a str, kind: TokenKind, document: Language) -> Self {
+        let script = language::token_script(text);
+        TokenRef {
+            text,
+            kind,
+            script,
+            language: language::route(script, document),
+        }
+    }
+
+    /// The same token with other text (and possibly another kind).
+    pub fn with_text<'b>(&self, text: &'b str, kind: TokenKind) -> TokenRef<'b> {
+        TokenRef {
+            text,
+            kind,
+            script: self.script,
+            language: self.language,
+        }
+    }
+}
+
+/// One step of the analysis chain: takes each token of a document in turn
+/// and hands on what becomes of it (nothing, the token itself, or several
+/// tokens) to `next`. `State` is what the step remembers between tokens of
+/// one document (the window of the n-gram filter); stateless steps use `()`.
 pub trait TokenFilter: Send + Sync {
-    fn apply(&self, tokens: Vec<Token>) -> Vec<Token>;
+    type State: Default;
+
+    fn feed(
+        &self,
+        state: &mut Self::State,
+        token: TokenRef<'_>,
+        next: &mut impl FnMut(TokenRef<'_>),
+    );
+}
+
+/// Runs `filter` over `tokens` and collects what comes out: for testing a
+/// filter on its own.
+pub fn apply_filter<F: TokenFilter>(filter: &F, tokens: &[TokenRef<'_>]) -> Vec<Token> {
+    let mut state = F::State::default();
+    let mut out = Vec::new();
+    for &t in tokens {
+        filter.feed(&mut state, t, &mut |t| out.push(Token::from(t)));
+    }
+    out
+}
+
+/// Drops numbers ("2023", "3.5") when the analyzer does not keep them.
+pub struct NumberFilter;
+
+impl TokenFilter for NumberFilter {
+    type State = ();
+
+    fn feed(&self, _: &mut (), token: TokenRef<'_>, next: &mut impl FnMut(TokenRef<'_>)) {
+        if token.kind != TokenKind::Number {
+            next(token);
+        }
+    }
+}
+
+/// Two stateless steps, one after the other.
+impl<A, B> TokenFilter for (A, B)
+where
+    A: TokenFilter<State = ()>,
+    B: TokenFilter<State = ()>,
+{
+    type State = ();
+
+    fn feed(&self, _: &mut (), token: TokenRef<'_>, next: &mut impl FnMut(TokenRef<'_>)) {
+        self.0
+            .feed(&mut (), token, &mut |t| self.1.feed(&mut (), t, next));
+    }
+}
+
+/// Applies an optional filter, or passes tokens through when it is off.
+impl<F: TokenFilter> TokenFilter for Option<F> {
+    type State = F::State;
+
+    fn feed(&self, state: &mut F::State, token: TokenRef<'_>, next: &mut impl FnMut(TokenRef<'_>)) {
+        match self {
+            Some(f) => f.feed(state, token, next),
+            None => next(token),
+        }
+    }
 }
 
 /// Settings of the analysis chain; stored in every model file so that
@@ -146,8 +251,9 @@ pub struct Analysis {
 pub struct Analyzer {
     params: AnalyzerParams,
     detector: LanguageDetector,
-    stop_words: Option<StopWordFilter>,
-    stemmer: Option<StemFilter>,
+    numbers: Option<NumberFilter>,
+    /// Stop words, then stemming, remembered per word.
+    words: WordMemo<(Option<StopWordFilter>, Option<StemFilter>)>,
     ngrams: NGramFilter,
 }
 
@@ -155,8 +261,14 @@ impl Analyzer {
     fn new(params: AnalyzerParams) -> Self {
         Analyzer {
             detector: LanguageDetector::default(),
-            stop_words: params.stop_words.then(StopWordFilter::default),
-            stemmer: params.stemming.then(StemFilter::default),
+            numbers: (!params.numbers).then_some(NumberFilter),
+            words: WordMemo::new(
+                (
+                    params.stop_words.then(StopWordFilter::default),
+                    params.stemming.then(StemFilter::default),
+                ),
+                usize::from(params.stop_words) * 2 + usize::from(params.stemming),
+            ),
             ngrams: NGramFilter {
                 max_n: params.ngrams,
             },
@@ -197,30 +309,10 @@ impl Analyzer {
         normalize::normalize_with(text, self.params.fold_chinese)
     }
 
-    /// Runs the full chain and keeps the tokens, for display and explanation.
+    /// Runs the chain and keeps the tokens, for display and explanation.
     pub fn analyze(&self, text: &str) -> Analysis {
-        let normalized = self.normalize(text);
-        let language = self.language_of(&normalized);
-        self.analyze_normalized(&normalized, language)
-    }
-
-    fn analyze_normalized(&self, normalized: &str, language: Language) -> Analysis {
-        let mut tokens = segment(normalized);
-        if !self.params.numbers {
-            tokens.retain(|t| t.kind != TokenKind::Number);
-        }
-        for token in &mut tokens {
-            token.language = language::route(token.script, language);
-        }
-        let filters: [Option<&dyn TokenFilter>; 4] = [
-            self.stop_words.as_ref().map(|f| f as &dyn TokenFilter),
-            self.stemmer.as_ref().map(|f| f as &dyn TokenFilter),
-            Some(&CjkBigramFilter),
-            Some(&self.ngrams),
-        ];
-        for filter in filters.into_iter().flatten() {
-            tokens = filter.apply(tokens);
-        }
+        let mut tokens = Vec::new();
+        let language = self.for_each_token(text, None, |t| tokens.push(Token::from(t)));
         Analysis { language, tokens }
     }
 
@@ -232,10 +324,7 @@ impl Analyzer {
     }
 
     /// Calls `emit` with each term of `text`, in order, and returns the
-    /// document's language. Produces exactly the terms of [`Analyzer::analyze`]
-    /// (a property test checks it) but fuses the chain into one pass over
-    /// borrowed slices with cached stems: this is the path training and
-    /// classification take, several times faster than building tokens.
+    /// document's language.
     pub fn for_each_term(&self, text: &str, emit: impl FnMut(&str)) -> Language {
         self.for_each_term_as(text, None, emit)
     }
@@ -249,162 +338,30 @@ impl Analyzer {
         language: Option<Language>,
         mut emit: impl FnMut(&str),
     ) -> Language {
-        let variant =
-            usize::from(self.stop_words.is_some()) * 2 + usize::from(self.stemmer.is_some());
-        STEMS.with(|cache| {
-            let mut cache = cache.borrow_mut();
-            self.for_each_piece_as(text, language, |piece| match piece {
-                Piece::Term(term) => emit(term),
-                Piece::Word(word, lang) => {
-                    match cache.lookup(variant, lang, word, || self.word_term(word, lang)) {
-                        WordTerm::Stop => {}
-                        WordTerm::Keep => emit(word),
-                        WordTerm::Stem(stem) => emit(&stem),
-                    }
-                }
-            })
-        })
+        self.for_each_token(text, language, |t| emit(t.text))
     }
 
-    /// Like [`Analyzer::for_each_term`], but words that still need stop-word
-    /// removal and stemming are handed out raw as [`Piece::Word`], for a
-    /// caller that caches more than the stem (the classifier caches each
-    /// word's vocabulary column); [`Analyzer::resolve_word`] finishes them.
-    pub fn for_each_piece(&self, text: &str, emit: impl FnMut(Piece<'_>)) -> Language {
-        self.for_each_piece_as(text, None, emit)
-    }
-
-    /// [`Analyzer::for_each_piece`], in a given language when there is one.
-    pub fn for_each_piece_as(
+    /// The chain itself: normalises `text`, detects its language (unless
+    /// given), segments it and passes every token through each filter in
+    /// turn, calling `emit` with what comes out of the last one.
+    pub fn for_each_token(
         &self,
         text: &str,
         language: Option<Language>,
-        mut emit: impl FnMut(Piece<'_>),
+        mut emit: impl FnMut(TokenRef<'_>),
     ) -> Language {
         let normalized = self.normalize(text);
         let language = language.unwrap_or_else(|| self.language_of(&normalized));
-        if self.params.ngrams > 1 {
-            for token in self.analyze_normalized(&normalized, language).tokens {
-                emit(Piece::Term(&token.text));
-            }
-            return language;
-        }
-        let filtered = self.stop_words.is_some() || self.stemmer.is_some();
-        segment_each(&normalized, |piece, kind| match kind {
-            TokenKind::Word => match language::route(language::token_script(piece), language) {
-                Some(lang) if filtered => emit(Piece::Word(piece, lang)),
-                _ => emit(Piece::Term(piece)),
-            },
-            TokenKind::CjkRun => {
-                let mut term = |t: &str| emit(Piece::Term(t));
-                match &self.stop_words {
-                    Some(stops) => stops.split_run(piece, |part| bigrams(part, &mut term)),
-                    None => bigrams(piece, &mut term),
-                }
-            }
-            TokenKind::Number if !self.params.numbers => {}
-            _ => emit(Piece::Term(piece)),
+        let mut ngram_window = Default::default();
+        let mut to_ngrams = |t: TokenRef<'_>| self.ngrams.feed(&mut ngram_window, t, &mut emit);
+        let mut to_bigrams = |t: TokenRef<'_>| CjkBigramFilter.feed(&mut (), t, &mut to_ngrams);
+        let mut to_words = |t: TokenRef<'_>| self.words.feed(&mut (), t, &mut to_bigrams);
+        let mut to_numbers = |t: TokenRef<'_>| self.numbers.feed(&mut (), t, &mut to_words);
+        segment_each(&normalized, |piece, kind| {
+            to_numbers(TokenRef::segmented(piece, kind, language))
         });
         language
     }
-
-    /// The term a raw word of [`Piece::Word`] becomes: `None` for a stop
-    /// word, otherwise its stem (or the word itself).
-    pub fn resolve_word<'w>(
-        &self,
-        word: &'w str,
-        language: Language,
-    ) -> Option<std::borrow::Cow<'w, str>> {
-        match self.word_term(word, language) {
-            WordTerm::Stop => None,
-            WordTerm::Keep => Some(std::borrow::Cow::Borrowed(word)),
-            WordTerm::Stem(stem) => Some(std::borrow::Cow::Owned(stem.into())),
-        }
-    }
-}
-
-/// A piece of analysed text: a finished term, or a word (with the language
-/// it is treated as) still to go through stop words and stemming.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Piece<'a> {
-    Term(&'a str),
-    Word(&'a str, Language),
-}
-
-impl Analyzer {
-    /// What the stop-word and stemming filters make of one word.
-    fn word_term(&self, word: &str, language: Language) -> WordTerm {
-        if let Some(stops) = &self.stop_words {
-            if stops.is_stop_word(word, language) {
-                return WordTerm::Stop;
-            }
-        }
-        match self.stemmer.as_ref().and_then(|s| s.stemmer(language)) {
-            Some(stemmer) => match stemmer.stem(word) {
-                // Nothing left (an Arabic diacritic on its own): no term,
-                // as in the token path (`StemFilter`).
-                std::borrow::Cow::Owned(stem) if stem.is_empty() => WordTerm::Stop,
-                std::borrow::Cow::Owned(stem) if stem != word => WordTerm::Stem(stem.into()),
-                _ => WordTerm::Keep,
-            },
-            None => WordTerm::Keep,
-        }
-    }
-}
-
-/// A word after stop-word removal and stemming.
-#[derive(Clone)]
-enum WordTerm {
-    Stop,
-    Keep,
-    Stem(CompactString),
-}
-
-/// Words already filtered and stemmed on this thread, per analyzer variant
-/// (stop words on/off x stemming on/off) and language. Real text repeats a
-/// few thousand words most of the time; one hash lookup replaces a stop-word
-/// lookup and a Snowball stemmer run.
-///
-/// Keys and stems are `CompactString`s, stored inline up to 24 bytes: with
-/// heap `String`s, comparing a probed key meant a cache miss on its buffer,
-/// and profiling showed those comparisons as the largest cost of analysis.
-/// hashbrown's default hasher is used because FxHash clustered these keys.
-struct WordCache {
-    maps: Vec<hashbrown::HashMap<CompactString, WordTerm>>,
-}
-
-/// Entries per map before it is emptied, bounding memory on corpora with
-/// huge vocabularies.
-const WORD_CACHE_LIMIT: usize = 200_000;
-
-impl WordCache {
-    fn lookup(
-        &mut self,
-        variant: usize,
-        language: Language,
-        word: &str,
-        compute: impl FnOnce() -> WordTerm,
-    ) -> WordTerm {
-        let map = &mut self.maps[variant * Language::ALL.len() + language.index()];
-        if let Some(term) = map.get(word) {
-            // A copy of at most 24 inline bytes for almost every stem.
-            return term.clone();
-        }
-        if map.len() >= WORD_CACHE_LIMIT {
-            map.clear();
-        }
-        let term = compute();
-        map.insert(CompactString::new(word), term.clone());
-        term
-    }
-}
-
-thread_local! {
-    static STEMS: RefCell<WordCache> = RefCell::new(WordCache {
-        maps: (0..4 * Language::ALL.len())
-            .map(|_| hashbrown::HashMap::default())
-            .collect(),
-    });
 }
 
 #[cfg(test)]

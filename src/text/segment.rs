@@ -17,13 +17,18 @@ pub const MAX_TOKEN_BYTES: usize = 64;
 pub fn segment(text: &str) -> Vec<Token> {
     let mut tokens = Vec::new();
     segment_each(text, |piece, kind| {
-        tokens.push(Token::new(piece, kind, token_script(piece)));
+        tokens.push(Token {
+            text: piece.to_owned(),
+            kind,
+            script: token_script(piece),
+            language: None,
+        });
     });
     tokens
 }
 
 /// Calls `emit` with each word, number and CJK run of `text`, in order, as
-/// slices of `text`. [`segment`] collects these; the fused analysis path
+/// slices of `text`. [`segment`] collects these; the analysis chain
 /// consumes them without allocating.
 pub fn segment_each<'t>(text: &'t str, mut emit: impl FnMut(&'t str, TokenKind)) {
     if text.is_ascii() {

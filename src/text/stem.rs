@@ -1,8 +1,9 @@
 //! Stemming with the Snowball stemmers of rust-stemmers, per token language.
 
 use super::language::Language;
-use super::{Token, TokenFilter, TokenKind};
+use super::{TokenFilter, TokenKind, TokenRef};
 use rust_stemmers::{Algorithm, Stemmer};
+use std::borrow::Cow;
 
 fn algorithm(language: Language) -> Option<Algorithm> {
     Some(match language {
@@ -24,14 +25,15 @@ fn algorithm(language: Language) -> Option<Algorithm> {
 /// evidence: with a few hundred training documents, most inflected forms are
 /// seen once or never.
 pub struct StemFilter {
-    stemmers: Vec<(Language, Stemmer)>,
+    /// Indexed by [`Language::index`].
+    stemmers: Vec<Option<Stemmer>>,
 }
 
 impl Default for StemFilter {
     fn default() -> Self {
         let stemmers = Language::ALL
             .into_iter()
-            .filter_map(|l| algorithm(l).map(|a| (l, Stemmer::create(a))))
+            .map(|l| algorithm(l).map(Stemmer::create))
             .collect();
         StemFilter { stemmers }
     }
@@ -39,43 +41,44 @@ impl Default for StemFilter {
 
 impl StemFilter {
     pub fn stemmer(&self, language: Language) -> Option<&Stemmer> {
-        self.stemmers
-            .iter()
-            .find(|(l, _)| *l == language)
-            .map(|(_, s)| s)
+        self.stemmers.get(language.index())?.as_ref()
     }
 }
 
 impl TokenFilter for StemFilter {
-    fn apply(&self, mut tokens: Vec<Token>) -> Vec<Token> {
-        for token in &mut tokens {
-            if token.kind != TokenKind::Word {
-                continue;
-            }
-            let Some(stemmer) = token.language.and_then(|l| self.stemmer(l)) else {
-                continue;
-            };
-            if let std::borrow::Cow::Owned(stem) = stemmer.stem(&token.text) {
-                token.text = stem;
-            }
+    type State = ();
+
+    fn feed(&self, _: &mut (), token: TokenRef<'_>, next: &mut impl FnMut(TokenRef<'_>)) {
+        let stemmer = match token.language {
+            Some(l) if token.kind == TokenKind::Word => self.stemmer(l),
+            _ => None,
+        };
+        let Some(stemmer) = stemmer else {
+            return next(token);
+        };
+        match stemmer.stem(token.text) {
+            // Nothing left (an Arabic diacritic on its own): an empty term
+            // would be counted, stored in the vocabulary and glued into
+            // n-grams.
+            Cow::Owned(stem) if stem.is_empty() => {}
+            Cow::Owned(stem) => next(token.with_text(&stem, TokenKind::Word)),
+            Cow::Borrowed(_) => next(token),
         }
-        // A word made only of what the stemmer strips (an Arabic diacritic
-        // on its own) leaves nothing: an empty term would be counted,
-        // stored in the vocabulary and glued into n-grams.
-        tokens.retain(|t| !(t.kind == TokenKind::Word && t.text.is_empty()));
-        tokens
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::text::language::Script;
+    use crate::text::{apply_filter, language::Script};
 
-    fn word(text: &str, language: Option<Language>) -> Token {
-        let mut t = Token::new(text, TokenKind::Word, Script::Latin);
-        t.language = language;
-        t
+    fn word(text: &str, language: Option<Language>) -> TokenRef<'_> {
+        TokenRef {
+            text,
+            kind: TokenKind::Word,
+            script: Script::Latin,
+            language,
+        }
     }
 
     /// Found by the `analyzer` fuzz target: U+0652 (Arabic sukun) alone is a
@@ -83,10 +86,13 @@ mod tests {
     #[test]
     fn words_stemmed_to_nothing_are_dropped() {
         let f = StemFilter::default();
-        let out = f.apply(vec![
-            word("\u{652}", Some(Language::Ar)),
-            word("ports", Some(Language::En)),
-        ]);
+        let out = apply_filter(
+            &f,
+            &[
+                word("\u{652}", Some(Language::Ar)),
+                word("ports", Some(Language::En)),
+            ],
+        );
         let texts: Vec<&str> = out.iter().map(|t| t.text.as_str()).collect();
         assert_eq!(texts, ["port"]);
     }
@@ -94,12 +100,15 @@ mod tests {
     #[test]
     fn stems_by_token_language() {
         let f = StemFilter::default();
-        let out = f.apply(vec![
-            word("ports", Some(Language::En)),
-            word("management", Some(Language::En)),
-            word("портов", Some(Language::Ru)),
-            word("ports", None),
-        ]);
+        let out = apply_filter(
+            &f,
+            &[
+                word("ports", Some(Language::En)),
+                word("management", Some(Language::En)),
+                word("портов", Some(Language::Ru)),
+                word("ports", None),
+            ],
+        );
         let texts: Vec<_> = out.iter().map(|t| t.text.as_str()).collect();
         assert_eq!(texts, ["port", "manag", "порт", "ports"]);
     }
@@ -107,8 +116,10 @@ mod tests {
     #[test]
     fn leaves_numbers_alone() {
         let f = StemFilter::default();
-        let mut n = Token::new("2019s", TokenKind::Number, Script::Latin);
-        n.language = Some(Language::En);
-        assert_eq!(f.apply(vec![n])[0].text, "2019s");
+        let n = TokenRef {
+            kind: TokenKind::Number,
+            ..word("2019s", Some(Language::En))
+        };
+        assert_eq!(apply_filter(&f, &[n])[0].text, "2019s");
     }
 }

@@ -3,7 +3,7 @@
 //! max_df removes whatever else is everywhere in a given corpus.
 
 use super::language::Language;
-use super::{Token, TokenFilter, TokenKind};
+use super::{TokenFilter, TokenKind, TokenRef};
 use hashbrown::HashSet;
 
 const ENGLISH: &str = "a about above after again against all also am an and any are aren't as at
@@ -137,53 +137,60 @@ impl StopWordFilter {
             emit(&run[start..]);
         }
     }
-
-    fn split_cjk_run(&self, token: Token, out: &mut Vec<Token>) {
-        self.split_run(&token.text, |part| out.push(token.with_text(part)));
-    }
 }
 
 impl TokenFilter for StopWordFilter {
-    fn apply(&self, tokens: Vec<Token>) -> Vec<Token> {
-        let mut out = Vec::with_capacity(tokens.len());
-        for token in tokens {
-            match token.kind {
-                TokenKind::CjkRun => self.split_cjk_run(token, &mut out),
-                TokenKind::Word => {
-                    let stop = token
-                        .language
-                        .is_some_and(|l| self.is_stop_word(&token.text, l));
-                    if !stop {
-                        out.push(token);
-                    }
-                }
-                _ => out.push(token),
-            }
+    type State = ();
+
+    fn feed(&self, _: &mut (), token: TokenRef<'_>, next: &mut impl FnMut(TokenRef<'_>)) {
+        match token.kind {
+            TokenKind::CjkRun => self.split_run(token.text, |part| {
+                next(token.with_text(part, TokenKind::CjkRun))
+            }),
+            TokenKind::Word
+                if token
+                    .language
+                    .is_some_and(|l| self.is_stop_word(token.text, l)) => {}
+            _ => next(token),
         }
-        out
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::text::language::Script;
+    use crate::text::{apply_filter, language::Script};
 
-    fn word(text: &str, language: Language) -> Token {
-        let mut t = Token::new(text, TokenKind::Word, Script::Latin);
-        t.language = Some(language);
-        t
+    fn word(text: &str, language: Language) -> TokenRef<'_> {
+        TokenRef {
+            text,
+            kind: TokenKind::Word,
+            script: Script::Latin,
+            language: Some(language),
+        }
+    }
+
+    fn run(text: &str) -> TokenRef<'_> {
+        TokenRef {
+            text,
+            kind: TokenKind::CjkRun,
+            script: Script::Cjk,
+            language: Some(Language::Zh),
+        }
     }
 
     #[test]
     fn removes_stop_words_of_the_token_language_only() {
         let f = StopWordFilter::default();
-        let out = f.apply(vec![
-            word("the", Language::En),
-            word("port", Language::En),
-            word("de", Language::En),
-            word("de", Language::Es),
-        ]);
+        let out = apply_filter(
+            &f,
+            &[
+                word("the", Language::En),
+                word("port", Language::En),
+                word("de", Language::En),
+                word("de", Language::Es),
+            ],
+        );
         let texts: Vec<_> = out.iter().map(|t| t.text.as_str()).collect();
         assert_eq!(texts, ["port", "de"]);
     }
@@ -191,8 +198,7 @@ mod tests {
     #[test]
     fn splits_chinese_runs_at_function_characters() {
         let f = StopWordFilter::default();
-        let run = Token::new("中国的港口和海关", TokenKind::CjkRun, Script::Cjk);
-        let out = f.apply(vec![run]);
+        let out = apply_filter(&f, &[run("中国的港口和海关")]);
         let texts: Vec<_> = out.iter().map(|t| t.text.as_str()).collect();
         assert_eq!(texts, ["中国", "港口", "海关"]);
         assert!(out.iter().all(|t| t.kind == TokenKind::CjkRun));
@@ -201,7 +207,7 @@ mod tests {
     #[test]
     fn drops_runs_made_only_of_function_characters() {
         let f = StopWordFilter::default();
-        let out = f.apply(vec![Token::new("的了", TokenKind::CjkRun, Script::Cjk)]);
+        let out = apply_filter(&f, &[run("的了")]);
         assert!(out.is_empty());
     }
 }
