@@ -4,7 +4,7 @@
 //! decomposes exactly into term contributions plus the intercept.
 
 use super::Classifier;
-use crate::text::{segment_each, Language};
+use crate::text::Language;
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -263,9 +263,8 @@ impl Classifier {
     }
 
     /// Fills each contribution's `words` with the document's spellings of
-    /// its term: every word of the text is analysed alone, in the
-    /// document's language, and kept where its term is one being shown.
-    /// Only the first 256 KB are searched.
+    /// its term (the words it was stemmed from; for Chinese, the two
+    /// characters as written). Only the first 256 KB are searched.
     fn add_surface_words(&self, text: &str, language: Language, labels: &mut [LabelExplanation]) {
         let mut wanted: HashMap<String, Vec<String>> = labels
             .iter()
@@ -275,16 +274,16 @@ impl Classifier {
         if wanted.is_empty() {
             return;
         }
-        segment_each(prefix(text, 256 * 1024), |piece, _| {
-            self.analyzer()
-                .for_each_term_as(piece, Some(language), |term| {
-                    if let Some(words) = wanted.get_mut(term) {
-                        if words.len() < 3 && !words.iter().any(|w| w == piece) {
-                            words.push(piece.to_string());
-                        }
+        let searched = prefix(text, 256 * 1024);
+        self.analyzer()
+            .for_each_term_span(searched, language, |span, term| {
+                if let Some(words) = wanted.get_mut(term) {
+                    let written = &searched[span];
+                    if words.len() < 3 && !words.iter().any(|w| w == written) {
+                        words.push(written.to_string());
                     }
-                });
-        });
+                }
+            });
         for l in labels.iter_mut() {
             for x in l.up.iter_mut().chain(l.down.iter_mut()) {
                 if let Some(words) = wanted.get(&x.term) {
@@ -294,24 +293,22 @@ impl Classifier {
         }
     }
 
-    /// Byte ranges of the words of `text` whose terms are among `terms`,
-    /// each word analysed in the language of the whole text (a lone
-    /// "Party" would otherwise be taken for French and stemmed apart).
+    /// Byte ranges of `text` whose terms are among `terms` (words; the
+    /// characters of Chinese bigrams, which may overlap), each word analysed
+    /// in the language of the whole text (a lone "Party" would otherwise be
+    /// taken for French and stemmed apart).
     pub fn term_spans(&self, text: &str, terms: &[String]) -> Vec<(usize, usize)> {
         let language = self.analyzer().detect_language(text);
-        let mut spans = Vec::new();
-        let base = text.as_ptr() as usize;
-        segment_each(text, |piece, _| {
-            let mut hit = false;
-            self.analyzer()
-                .for_each_term_as(piece, Some(language), |t| {
-                    hit |= terms.iter().any(|x| x == t)
-                });
-            if hit {
-                let start = piece.as_ptr() as usize - base;
-                spans.push((start, start + piece.len()));
-            }
-        });
+        let mut spans: Vec<(usize, usize)> = Vec::new();
+        self.analyzer()
+            .for_each_term_span(text, language, |span, term| {
+                // A stemmed word gives one term; a word n-gram model several
+                // for the same word: one span each.
+                if terms.iter().any(|x| x == term) && spans.last() != Some(&(span.start, span.end))
+                {
+                    spans.push((span.start, span.end));
+                }
+            });
         spans
     }
 }

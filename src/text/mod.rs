@@ -348,19 +348,83 @@ impl Analyzer {
         &self,
         text: &str,
         language: Option<Language>,
-        mut emit: impl FnMut(TokenRef<'_>),
+        emit: impl FnMut(TokenRef<'_>),
     ) -> Language {
         let normalized = self.normalize(text);
         let language = language.unwrap_or_else(|| self.language_of(&normalized));
+        self.for_each_token_normalized(&normalized, language, emit);
+        language
+    }
+
+    /// [`Analyzer::for_each_token`] on text already normalised by
+    /// [`Analyzer::normalize`] (normalising is idempotent), in a known
+    /// language. Tokens that are slices of their input (words left as they
+    /// are, CJK runs and grams) borrow from `normalized`, so a caller can
+    /// tell where in it they come from.
+    pub fn for_each_token_normalized(
+        &self,
+        normalized: &str,
+        language: Language,
+        mut emit: impl FnMut(TokenRef<'_>),
+    ) {
         let mut ngram_window = Default::default();
         let mut to_ngrams = |t: TokenRef<'_>| self.ngrams.feed(&mut ngram_window, t, &mut emit);
         let mut to_bigrams = |t: TokenRef<'_>| CjkBigramFilter.feed(&mut (), t, &mut to_ngrams);
         let mut to_words = |t: TokenRef<'_>| self.words.feed(&mut (), t, &mut to_bigrams);
         let mut to_numbers = |t: TokenRef<'_>| self.numbers.feed(&mut (), t, &mut to_words);
-        segment_each(&normalized, |piece, kind| {
+        segment_each(normalized, |piece, kind| {
             to_numbers(TokenRef::segmented(piece, kind, language))
         });
-        language
+    }
+
+    /// Calls `emit(span, term)` for each term of `text` with the byte range
+    /// of `text` it comes from, for showing a term where it is written:
+    /// the word it was stemmed from, or for Chinese the two characters of a
+    /// bigram as the document writes them (traditional ones too). Each word
+    /// and CJK run is analysed alone, in `language`. Where normalisation
+    /// changed the number of characters of a run (rare compatibility forms),
+    /// its terms get the whole run.
+    pub fn for_each_term_span(
+        &self,
+        text: &str,
+        language: Language,
+        mut emit: impl FnMut(std::ops::Range<usize>, &str),
+    ) {
+        let base = text.as_ptr() as usize;
+        segment_each(text, |piece, kind| {
+            let start = piece.as_ptr() as usize - base;
+            let whole = start..start + piece.len();
+            let normalized = self.normalize(piece);
+            if kind != TokenKind::CjkRun {
+                self.for_each_token_normalized(&normalized, language, |t| {
+                    emit(whole.clone(), t.text)
+                });
+                return;
+            }
+            // Byte offset in `piece` of each character, by character index.
+            let chars: Vec<usize> = piece
+                .char_indices()
+                .map(|(i, _)| i)
+                .chain(std::iter::once(piece.len()))
+                .collect();
+            let normalized_chars: Vec<usize> = normalized.char_indices().map(|(i, _)| i).collect();
+            let same_length = normalized_chars.len() + 1 == chars.len();
+            let (from, to) = (
+                normalized.as_ptr() as usize,
+                normalized.as_ptr() as usize + normalized.len(),
+            );
+            self.for_each_token_normalized(&normalized, language, |t| {
+                let at = t.text.as_ptr() as usize;
+                if !same_length || at < from || at + t.text.len() > to {
+                    return emit(whole.clone(), t.text);
+                }
+                let Ok(first) = normalized_chars.binary_search(&(at - from)) else {
+                    return emit(whole.clone(), t.text);
+                };
+                let last = first + t.text.chars().count();
+                emit(start + chars[first]..start + chars[last], t.text)
+            });
+        });
     }
 }
 
@@ -441,6 +505,29 @@ mod tests {
                 "{terms:?}"
             );
         }
+    }
+
+    #[test]
+    fn term_spans_point_at_the_written_words_and_characters() {
+        let a = analyzer();
+        let text = "Ports of 香港的經濟特區";
+        let mut got = Vec::new();
+        a.for_each_term_span(text, Language::Zh, |span, term| {
+            got.push((&text[span], term.to_string()))
+        });
+        let got: Vec<(&str, &str)> = got.iter().map(|(w, t)| (*w, t.as_str())).collect();
+        // "of" is a stop word; 的 splits the run; traditional characters are
+        // shown as written, their terms folded.
+        assert_eq!(
+            got,
+            [
+                ("Ports", "port"),
+                ("香港", "香港"),
+                ("經濟", "经济"),
+                ("濟特", "济特"),
+                ("特區", "特区"),
+            ]
+        );
     }
 
     #[test]
