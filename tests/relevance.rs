@@ -354,3 +354,76 @@ fn classify_records_carry_relevance() {
         "id,labels,governance,intelligence,trade,relevance,empty,error"
     );
 }
+
+/// `--label-stop-words`: the words listed carry no weight in any label head
+/// (document or sentence model) but still count for the relevance gate.
+#[test]
+fn label_stop_words_are_left_to_the_gate() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let words = dir.path().join("generic.txt");
+    std::fs::write(&words, "# generic words\nseminar\nofficials\n研修\n").expect("write");
+    let model = dir.path().join("m.bin");
+    Command::cargo_bin("docclass")
+        .expect("binary")
+        .args([
+            "train",
+            "--data",
+            "tests/fixtures/programs-heldout.jsonl",
+            "--background",
+            "tests/fixtures/background-heldout.jsonl",
+            "--multi-label",
+            "--sentence-labels",
+            "intelligence",
+            "--label-stop-words",
+        ])
+        .arg(&words)
+        .arg("--out")
+        .arg(&model)
+        .assert()
+        .success();
+    let out = Command::cargo_bin("docclass")
+        .expect("binary")
+        .args(["inspect", "--json", "--top", "100000", "--model"])
+        .arg(&model)
+        .output()
+        .expect("inspect");
+    assert!(out.status.success());
+    let card: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON card");
+    let terms = |v: &serde_json::Value| -> Vec<String> {
+        ["positive", "negative"]
+            .iter()
+            .flat_map(|side| v[side].as_array().cloned().unwrap_or_default())
+            .filter_map(|t| t["term"].as_str().map(String::from))
+            .collect()
+    };
+    let stopped = ["seminar", "offici", "研修"];
+    for (label, v) in card["top_terms"].as_object().expect("labels") {
+        let t = terms(v);
+        assert!(t.len() > 50, "{label}: {} terms", t.len());
+        for s in stopped {
+            assert!(!t.iter().any(|x| x == s), "{label} still uses {s:?}");
+        }
+    }
+    let gate = terms(&card["relevance"]);
+    for s in stopped {
+        assert!(gate.iter().any(|x| x == s), "the gate lost {s:?}");
+    }
+}
+
+#[test]
+fn a_missing_label_stop_word_file_is_named() {
+    Command::cargo_bin("docclass")
+        .expect("binary")
+        .args([
+            "train",
+            "--data",
+            "tests/fixtures/programs-heldout.jsonl",
+            "--label-stop-words",
+            "no/such/words.txt",
+            "--out",
+            "unused.bin",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("no/such/words.txt"));
+}

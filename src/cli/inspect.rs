@@ -94,6 +94,25 @@ fn card_text(model: &Classifier, name: &str, top: usize) -> String {
             p.sentence_labels.join(", ")
         );
     }
+    if !p.label_stop_words.is_empty() {
+        let shown: Vec<&str> = p
+            .label_stop_words
+            .iter()
+            .take(8)
+            .map(String::as_str)
+            .collect();
+        let _ = writeln!(
+            out,
+            "label stop words {} words the labels do not use (the relevance gate does): {}{}",
+            p.label_stop_words.len(),
+            shown.join(", "),
+            if p.label_stop_words.len() > shown.len() {
+                ", ..."
+            } else {
+                ""
+            }
+        );
+    }
     if model.gate().is_some() {
         let _ = writeln!(
             out,

@@ -120,6 +120,13 @@ pub struct ModelOptions {
     /// from document labels), for labels that rest on one explicit sentence.
     #[arg(long, value_name = "LABEL,...", value_delimiter = ',')]
     sentence_labels: Vec<String>,
+    /// Words the label heads must not use (one per line; `#` starts a
+    /// comment): words every document of the domain contains, such as
+    /// "seminar" or 研修 for program descriptions. The relevance gate still
+    /// uses them. Each is analysed in every language, so "officials" also
+    /// drops the stem "offici".
+    #[arg(long, value_name = "FILE", value_parser = read_word_list)]
+    label_stop_words: Option<WordList>,
     /// With --background: documents less relevant than this get no label.
     #[arg(long, value_name = "P", default_value_t = 0.5)]
     relevance_threshold: f64,
@@ -142,6 +149,11 @@ impl ModelOptions {
         p.analyzer.numbers = !self.no_numbers;
         p.analyzer.fold_chinese = !self.no_fold_chinese;
         p.sentence_labels = self.sentence_labels.clone();
+        p.label_stop_words = self
+            .label_stop_words
+            .clone()
+            .map(|w| w.0)
+            .unwrap_or_default();
         p.relevance_threshold = self.relevance_threshold;
         p.tfidf.min_df = self.min_df;
         p.tfidf.max_df = self.max_df;
@@ -164,6 +176,26 @@ impl ModelOptions {
         p.max_dense_bytes = self.max_dense_mb.saturating_mul(1024 * 1024);
         p
     }
+}
+
+/// The words of a word list file.
+#[derive(Debug, Clone)]
+pub struct WordList(Vec<String>);
+
+/// A word list file: one word or phrase per line, blank lines and `#`
+/// comments ignored.
+fn read_word_list(path: &str) -> Result<WordList, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    let words: Vec<String> = text
+        .lines()
+        .map(|l| l.split('#').next().unwrap_or("").trim())
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect();
+    if words.is_empty() {
+        return Err(format!("{path}: no words in the file (one per line)"));
+    }
+    Ok(WordList(words))
 }
 
 /// The labelled data and the background documents of `train`, `cv` and

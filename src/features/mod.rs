@@ -27,6 +27,24 @@ pub fn select_rows(x: &SparseMatrix, rows: &[usize]) -> SparseMatrix {
     tfidf::assemble(selected, x.cols())
 }
 
+/// `x` with the entries of the columns marked in `dropped` removed (the
+/// columns stay, empty), rows otherwise unchanged.
+pub fn drop_columns(x: &SparseMatrix, dropped: &[bool]) -> SparseMatrix {
+    let rows: Vec<Vec<(u32, f64)>> = (0..x.rows())
+        .map(|i| {
+            x.outer_view(i)
+                .map(|r| {
+                    r.iter()
+                        .filter(|&(j, _)| !dropped.get(j).copied().unwrap_or(false))
+                        .map(|(j, &v)| (j as u32, v))
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+        .collect();
+    tfidf::assemble(rows, x.cols())
+}
+
 #[cfg(test)]
 pub(crate) mod tfidf_test_support {
     use super::*;

@@ -56,7 +56,11 @@ pub(crate) struct SentenceData {
 
 /// A training set as the heads see it.
 pub(crate) struct TrainData<'a> {
+    /// Document rows, as the gate sees them.
     pub x: &'a SparseMatrix,
+    /// Document rows as the label heads see them: `x` without the columns
+    /// of label stop words (the same matrix when there are none).
+    pub x_labels: &'a SparseMatrix,
     /// Label indices per document; empty for background documents.
     pub label_sets: &'a [Vec<usize>],
     pub background: &'a [bool],
@@ -207,7 +211,7 @@ impl TrainData<'_> {
             .copied()
             .filter(|&i| !self.background[i])
             .collect();
-        let x_labels = select_rows(self.x, &label_rows);
+        let x_labels = select_rows(self.x_labels, &label_rows);
         let sets: Vec<Vec<usize>> = label_rows
             .iter()
             .map(|&i| self.label_sets[i].clone())
@@ -371,6 +375,7 @@ mod tests {
         let background = vec![false; 12];
         let data = TrainData {
             x: &x,
+            x_labels: &x,
             label_sets: &label_sets,
             background: &background,
             sentences: Some(&sentences),

@@ -133,6 +133,11 @@ pub struct ClassifierParams {
     /// models trained with background documents.
     #[serde(default = "half")]
     pub relevance_threshold: f64,
+    /// Words whose terms the label heads do not use (the gate does): words
+    /// every document of the domain contains, which a small corpus would
+    /// otherwise tie to whichever label happens to use them more.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub label_stop_words: Vec<String>,
 }
 
 fn half() -> f64 {
@@ -155,6 +160,7 @@ impl Default for ClassifierParams {
             max_dense_bytes: DEFAULT_MAX_DENSE_BYTES,
             sentence_labels: Vec::new(),
             relevance_threshold: 0.5,
+            label_stop_words: Vec::new(),
         }
     }
 }
@@ -459,6 +465,27 @@ pub(crate) fn fit_linear(
 pub const RESERVED_LABEL_NAMES: &[&str] = &["id", "labels", "relevance", "empty", "error"];
 
 /// Refuses label names that would break the outputs every user reads:
+/// Per vocabulary column: whether it is a term of one of `words`, each word
+/// analysed in every language (a lone word's language cannot be detected,
+/// and "officials" is "offici" in English but "officials" in French).
+fn label_stop_columns(
+    analyzer: &Analyzer,
+    vectorizer: &TfidfVectorizer,
+    words: &[String],
+) -> Vec<bool> {
+    let mut excluded = vec![false; vectorizer.n_features()];
+    for word in words {
+        for language in Language::ALL {
+            analyzer.for_each_term_as(word, Some(language), |term| {
+                if let Some(col) = vectorizer.term_index(term) {
+                    excluded[col] = true;
+                }
+            });
+        }
+    }
+    excluded
+}
+
 /// `;` joins labels in CSV cells and in `labels` columns of training CSVs,
 /// line breaks and other control characters split records, and a label
 /// named like one of the CSV's own columns gives pandas `id.1`.
@@ -656,10 +683,27 @@ impl Classifier {
             None
         };
 
+        // Label stop words: their columns are taken out of what the label
+        // heads (document and sentence) learn from, so their weights stay 0.
+        let excluded = label_stop_columns(&analyzer, &vectorizer, &params.label_stop_words);
+        let x_labels = excluded
+            .iter()
+            .any(|&e| e)
+            .then(|| crate::features::drop_columns(&x, &excluded));
+        let sentences = sentences.map(|s| heads::SentenceData {
+            x: if excluded.iter().any(|&e| e) {
+                crate::features::drop_columns(&s.x, &excluded)
+            } else {
+                s.x
+            },
+            spans: s.spans,
+        });
+
         progress("fitting logistic regression");
         let k = labels.len();
         let data = heads::TrainData {
             x: &x,
+            x_labels: x_labels.as_ref().unwrap_or(&x),
             label_sets: &label_sets,
             background: &is_background,
             sentences: sentences.as_ref(),
