@@ -147,7 +147,8 @@ def train(texts: Iterable[str], labels: Sequence[Any], background: Optional[Iter
     ``ngrams``, ``min_df``, ``max_df``, ``max_features``, ``lang``, ``seed``,
     ``balanced``, ``tune_thresholds`` (folds), ``threshold``, ``stop_words``,
     ``stemming``, ``numbers``, ``fold_chinese``, ``sublinear_tf``, ``max_iter``,
-    ``sentence_labels``, ``relevance_threshold``.
+    ``sentence_labels``, ``relevance_threshold``, ``label_stop_words`` (a list
+    of words the labels ignore and the relevance gate keeps).
     """
     texts = _texts(texts)
     bg = None if background is None else _texts(background)

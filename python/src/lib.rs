@@ -231,12 +231,13 @@ fn params_from(options: Option<&Bound<'_, PyDict>>) -> PyResult<ClassifierParams
             "max_iter" => p.max_iter = value.extract()?,
             "sentence_labels" => p.sentence_labels = value.extract()?,
             "relevance_threshold" => p.relevance_threshold = value.extract()?,
+            "label_stop_words" => p.label_stop_words = value.extract()?,
             other => {
                 return Err(PyValueError::new_err(format!(
                     "unknown training option {other:?}; options: c, multi_label, ngrams, min_df, \
                      max_df, max_features, lang, seed, balanced, tune_thresholds, threshold, \
                      stop_words, stemming, numbers, fold_chinese, sublinear_tf, max_iter, \
-                     sentence_labels, relevance_threshold"
+                     sentence_labels, relevance_threshold, label_stop_words"
                 )))
             }
         }

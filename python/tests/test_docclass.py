@@ -84,6 +84,13 @@ def test_training_in_python_matches_the_cli(tmp_path):
     assert py.classify(texts) == from_cli.classify(texts)
     report = docclass.cv([r["text"] for r in data], [r["labels"] for r in data], folds=3, multi_label=True)
     assert 0.5 < report["macro_f1"]["mean"] <= 1.0
+    words = tmp_path / "words.txt"
+    words.write_text("seminar\nofficials\n", encoding="utf-8")
+    stopped_path = tmp_path / "stopped.model"
+    subprocess.run([BIN, "-q", "train", "--data", str(path), "--multi-label", "--c", "10", "--label-stop-words", str(words), "--out", str(stopped_path)], check=True)
+    stopped = docclass.train([r["text"] for r in data], [r["labels"] for r in data], multi_label=True, c=10, label_stop_words=["seminar", "officials"])
+    assert stopped.classify(texts) == docclass.Model.load(stopped_path).classify(texts)
+    assert stopped.classify(texts) != py.classify(texts)
 
 
 def test_classify_frame_round_trip():
