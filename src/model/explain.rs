@@ -293,23 +293,30 @@ impl Classifier {
         }
     }
 
-    /// Byte ranges of `text` whose terms are among `terms` (words; the
-    /// characters of Chinese bigrams, which may overlap), each word analysed
-    /// in the language of the whole text (a lone "Party" would otherwise be
-    /// taken for French and stemmed apart).
+    /// Byte ranges of `text` whose terms are among `terms`: words, and the
+    /// characters of Chinese bigrams, each word analysed in the language of
+    /// the whole text (a lone "Party" would otherwise be taken for French
+    /// and stemmed apart). Sorted, and overlapping or touching ranges merged
+    /// (港口 and 口管 of 港口管 make one range), so callers can cut the text
+    /// at them in order.
     pub fn term_spans(&self, text: &str, terms: &[String]) -> Vec<(usize, usize)> {
         let language = self.analyzer().detect_language(text);
         let mut spans: Vec<(usize, usize)> = Vec::new();
         self.analyzer()
             .for_each_term_span(text, language, |span, term| {
-                // A stemmed word gives one term; a word n-gram model several
-                // for the same word: one span each.
-                if terms.iter().any(|x| x == term) && spans.last() != Some(&(span.start, span.end))
-                {
+                if terms.iter().any(|x| x == term) {
                     spans.push((span.start, span.end));
                 }
             });
-        spans
+        spans.sort_unstable();
+        let mut merged: Vec<(usize, usize)> = Vec::with_capacity(spans.len());
+        for (start, end) in spans {
+            match merged.last_mut() {
+                Some(last) if start <= last.1 => last.1 = last.1.max(end),
+                _ => merged.push((start, end)),
+            }
+        }
+        merged
     }
 }
 
@@ -362,6 +369,19 @@ pub fn split_sentences(text: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by the HTML report: the bigrams of 港口管理 overlap, and cutting
+    /// a sentence at overlapping ranges sliced backwards.
+    #[test]
+    fn term_spans_are_sorted_and_do_not_overlap() {
+        let model = crate::model::default_model().expect("model");
+        let text = "港口管理研修班 port management, 港口 and ports";
+        let terms: Vec<String> = ["港口", "口管", "管理", "port"].map(String::from).to_vec();
+        let spans = model.term_spans(text, &terms);
+        let shown: Vec<&str> = spans.iter().map(|&(a, b)| &text[a..b]).collect();
+        assert_eq!(shown, ["港口管理", "port", "港口", "ports"]);
+        assert!(spans.windows(2).all(|w| w[0].1 < w[1].0));
+    }
 
     #[test]
     fn splits_sentences_in_english_and_chinese() {
