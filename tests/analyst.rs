@@ -110,6 +110,11 @@ fn inspect_shows_the_model_card() {
         "training/genres/fr_es.jsonl",
         "training/genres/ja_hant.jsonl",
         "training/genres/pt_ru.jsonl",
+        "training/genres/r3_en_zh.jsonl",
+        "training/genres/r3_ru_pt_es.jsonl",
+        "training/genres/r3_analysis_ja_fr.jsonl",
+        "training/genres/r4_en_zh.jsonl",
+        "training/genres/r4_other.jsonl",
     ];
     let background = [
         "training/background/near.jsonl",
@@ -119,6 +124,7 @@ fn inspect_shows_the_model_card() {
         "training/background/fr_es.jsonl",
         "training/background/ja_hant.jsonl",
         "training/background/pt_ru.jsonl",
+        "training/background/r3_near.jsonl",
     ];
     assert_eq!(card["training"]["documents"], lines(&data));
     assert_eq!(card["training"]["background_documents"], lines(&background));

@@ -19,6 +19,11 @@ const TRAIN_ARGS: &[&str] = &[
     "training/genres/fr_es.jsonl",
     "training/genres/ja_hant.jsonl",
     "training/genres/pt_ru.jsonl",
+    "training/genres/r3_en_zh.jsonl",
+    "training/genres/r3_ru_pt_es.jsonl",
+    "training/genres/r3_analysis_ja_fr.jsonl",
+    "training/genres/r4_en_zh.jsonl",
+    "training/genres/r4_other.jsonl",
     "--background",
     "training/background/near.jsonl",
     "training/background/far.jsonl",
@@ -27,6 +32,7 @@ const TRAIN_ARGS: &[&str] = &[
     "training/background/fr_es.jsonl",
     "training/background/ja_hant.jsonl",
     "training/background/pt_ru.jsonl",
+    "training/background/r3_near.jsonl",
     "--multi-label",
     "--c",
     "30",
@@ -34,6 +40,8 @@ const TRAIN_ARGS: &[&str] = &[
     "--sentence-labels",
     "intelligence",
     "--no-numbers",
+    "--label-stop-words",
+    "training/label_stop_words.txt",
 ];
 
 fn documented_command() -> String {
