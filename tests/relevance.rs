@@ -426,3 +426,28 @@ fn a_missing_label_stop_word_file_is_named() {
         .code(2)
         .stderr(predicates::str::contains("no/such/words.txt"));
 }
+
+#[test]
+fn a_label_stop_word_file_that_is_not_text_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let binary = dir.path().join("words.bin");
+    std::fs::write(&binary, b"\xff\xfe\x00port").expect("write");
+    let huge = dir.path().join("huge.txt");
+    std::fs::write(&huge, "word\n".repeat(1 << 20)).expect("write");
+    for (file, says) in [(&binary, "not UTF-8"), (&huge, "over 4 MiB")] {
+        Command::cargo_bin("docclass")
+            .expect("binary")
+            .args([
+                "train",
+                "--data",
+                "tests/fixtures/programs-heldout.jsonl",
+                "--out",
+                "unused.bin",
+                "--label-stop-words",
+            ])
+            .arg(file)
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains(says));
+    }
+}

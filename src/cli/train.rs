@@ -178,6 +178,9 @@ impl ModelOptions {
     }
 }
 
+/// Largest word list file read: far more than any list of words.
+const WORD_LIST_MAX_BYTES: u64 = 4 << 20;
+
 /// The words of a word list file.
 #[derive(Debug, Clone)]
 pub struct WordList(Vec<String>);
@@ -185,7 +188,24 @@ pub struct WordList(Vec<String>);
 /// A word list file: one word or phrase per line, blank lines and `#`
 /// comments ignored.
 fn read_word_list(path: &str) -> Result<WordList, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    let mut bytes = Vec::new();
+    file.take(WORD_LIST_MAX_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read {path}: {e}"))?;
+    if bytes.len() as u64 > WORD_LIST_MAX_BYTES {
+        return Err(format!(
+            "{path} is over {} MiB: a word list holds words, one per line",
+            WORD_LIST_MAX_BYTES >> 20
+        ));
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "{path}: not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )
+    })?;
     let words: Vec<String> = text
         .lines()
         .map(|l| l.split('#').next().unwrap_or("").trim())
