@@ -390,28 +390,37 @@ fn fit_one_vs_rest(
     let n = x.rows();
     let d = x.cols();
     let xt = x.transpose_view().to_csr();
+    // Labels are independent problems: fitted side by side (each one's
+    // vector arithmetic is parallel too, but a binary problem's vectors are
+    // short, and waiting on the other threads after every operation cost
+    // more than the operations on corpora with many labels).
+    let fitted: Vec<(Vec<f64>, Convergence)> = (0..k)
+        .into_par_iter()
+        .map(|c| {
+            let column = |v: &[f64]| -> Vec<f64> { (0..n).map(|i| v[i * k + c]).collect() };
+            let problem = logistic::Problem::with_transpose(
+                x,
+                std::borrow::Cow::Borrowed(&xt),
+                column(&targets.y),
+                column(&targets.weight),
+                1,
+                alpha,
+                Objective::OneVsRest,
+            );
+            logistic::minimize(problem, params.max_iter, params.tolerance)
+        })
+        .collect::<Result<_>>()?;
     let mut all = vec![0.0; d * k + k];
     let mut convergence = Convergence {
         iterations: Some(0),
         objective: 0.0,
         converged: true,
     };
-    for c in 0..k {
-        let column = |v: &[f64]| -> Vec<f64> { (0..n).map(|i| v[i * k + c]).collect() };
-        let problem = logistic::Problem::with_transpose(
-            x,
-            std::borrow::Cow::Borrowed(&xt),
-            column(&targets.y),
-            column(&targets.weight),
-            1,
-            alpha,
-            Objective::OneVsRest,
-        );
-        let (fitted, label) = logistic::minimize(problem, params.max_iter, params.tolerance)?;
+    for (c, (weights, label)) in fitted.into_iter().enumerate() {
         for j in 0..d {
-            all[j * k + c] = fitted[j];
+            all[j * k + c] = weights[j];
         }
-        all[d * k + c] = fitted[d];
+        all[d * k + c] = weights[d];
         convergence.iterations = convergence.iterations.max(label.iterations);
         convergence.objective += label.objective;
         convergence.converged &= label.converged;
@@ -464,7 +473,6 @@ pub(crate) fn fit_linear(
 /// Column names of `classify --format csv` besides the labels' own.
 pub const RESERVED_LABEL_NAMES: &[&str] = &["id", "labels", "relevance", "empty", "error"];
 
-/// Refuses label names that would break the outputs every user reads:
 /// Per vocabulary column: whether it is a term of one of `words`, each word
 /// analysed in every language (a lone word's language cannot be detected,
 /// and "officials" is "offici" in English but "officials" in French).
@@ -486,6 +494,7 @@ fn label_stop_columns(
     excluded
 }
 
+/// Refuses label names that would break the outputs every user reads:
 /// `;` joins labels in CSV cells and in `labels` columns of training CSVs,
 /// line breaks and other control characters split records, and a label
 /// named like one of the CSV's own columns gives pandas `id.1`.
