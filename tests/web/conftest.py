@@ -132,6 +132,9 @@ class App:
         return self.find(css).text
 
     def tab(self, name):
+        # A document left open (by a test that failed half way) covers the
+        # tabs; close it so one failure does not fail every later test.
+        self.close_doc()
         self.find(f"#tab-{name}").click()
         self.wait(lambda d: self.find(f"#view-{name}").is_displayed(), 10, f"view {name} not shown")
 
