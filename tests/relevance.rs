@@ -409,32 +409,21 @@ fn label_stop_words_are_left_to_the_gate() {
     }
 }
 
+/// A word list that is missing, not text or huge is refused, naming the
+/// file and the reason.
 #[test]
-fn a_missing_label_stop_word_file_is_named() {
-    Command::cargo_bin("docclass")
-        .expect("binary")
-        .args([
-            "train",
-            "--data",
-            "tests/fixtures/programs-heldout.jsonl",
-            "--label-stop-words",
-            "no/such/words.txt",
-            "--out",
-            "unused.bin",
-        ])
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("no/such/words.txt"));
-}
-
-#[test]
-fn a_label_stop_word_file_that_is_not_text_is_refused() {
+fn unreadable_label_stop_word_files_are_refused() {
     let dir = tempfile::tempdir().expect("tempdir");
     let binary = dir.path().join("words.bin");
     std::fs::write(&binary, b"\xff\xfe\x00port").expect("write");
     let huge = dir.path().join("huge.txt");
     std::fs::write(&huge, "word\n".repeat(1 << 20)).expect("write");
-    for (file, says) in [(&binary, "not UTF-8"), (&huge, "over 4 MiB")] {
+    let missing = dir.path().join("no-such-words.txt");
+    for (file, says) in [
+        (&missing, "no-such-words.txt"),
+        (&binary, "not UTF-8"),
+        (&huge, "over 4 MiB"),
+    ] {
         Command::cargo_bin("docclass")
             .expect("binary")
             .args([
