@@ -6,6 +6,9 @@ use docclass::eval::{evaluate, folds::SplitMix64};
 use docclass::model::{default_model, Classifier, ClassifierParams};
 use serde_json::Value;
 
+#[path = "common/default_corpus.rs"]
+mod default_corpus;
+
 fn docclass() -> Command {
     Command::cargo_bin("docclass").expect("binary")
 }
@@ -101,33 +104,11 @@ fn inspect_shows_the_model_card() {
             })
             .sum()
     };
-    let data = [
-        "training/programs.jsonl",
-        "training/genres/en.jsonl",
-        "training/genres/zh.jsonl",
-        "training/genres/other.jsonl",
-        "training/genres/en_media.jsonl",
-        "training/genres/fr_es.jsonl",
-        "training/genres/ja_hant.jsonl",
-        "training/genres/pt_ru.jsonl",
-        "training/genres/r3_en_zh.jsonl",
-        "training/genres/r3_ru_pt_es.jsonl",
-        "training/genres/r3_analysis_ja_fr.jsonl",
-        "training/genres/r4_en_zh.jsonl",
-        "training/genres/r4_other.jsonl",
-    ];
-    let background = [
-        "training/background/near.jsonl",
-        "training/background/far.jsonl",
-        "training/background/zh.jsonl",
-        "training/background/near_en_zh.jsonl",
-        "training/background/fr_es.jsonl",
-        "training/background/ja_hant.jsonl",
-        "training/background/pt_ru.jsonl",
-        "training/background/r3_near.jsonl",
-    ];
-    assert_eq!(card["training"]["documents"], lines(&data));
-    assert_eq!(card["training"]["background_documents"], lines(&background));
+    assert_eq!(card["training"]["documents"], lines(default_corpus::DATA));
+    assert_eq!(
+        card["training"]["background_documents"],
+        lines(default_corpus::BACKGROUND)
+    );
     assert!(card["training"]["documents_per_language"]["zh"].as_u64() > Some(160));
     assert_eq!(card["sentence_labels"], serde_json::json!(["intelligence"]));
     assert!(card["relevance"]["positive"].is_array());

@@ -6,47 +6,12 @@ use assert_cmd::Command;
 use docclass::eval::evaluate;
 use docclass::model::{default_model, Classifier};
 
-/// The documented command that trains the default model, minus `--out`.
-/// README.md and models/README.md must show exactly this command.
-const TRAIN_ARGS: &[&str] = &[
-    "train",
-    "--data",
-    "training/programs.jsonl",
-    "training/genres/en.jsonl",
-    "training/genres/zh.jsonl",
-    "training/genres/other.jsonl",
-    "training/genres/en_media.jsonl",
-    "training/genres/fr_es.jsonl",
-    "training/genres/ja_hant.jsonl",
-    "training/genres/pt_ru.jsonl",
-    "training/genres/r3_en_zh.jsonl",
-    "training/genres/r3_ru_pt_es.jsonl",
-    "training/genres/r3_analysis_ja_fr.jsonl",
-    "training/genres/r4_en_zh.jsonl",
-    "training/genres/r4_other.jsonl",
-    "--background",
-    "training/background/near.jsonl",
-    "training/background/far.jsonl",
-    "training/background/zh.jsonl",
-    "training/background/near_en_zh.jsonl",
-    "training/background/fr_es.jsonl",
-    "training/background/ja_hant.jsonl",
-    "training/background/pt_ru.jsonl",
-    "training/background/r3_near.jsonl",
-    "--multi-label",
-    "--c",
-    "30",
-    "--tune-thresholds",
-    "--sentence-labels",
-    "intelligence",
-    "--no-numbers",
-    "--label-stop-words",
-    "training/label_stop_words.txt",
-];
+#[path = "common/default_corpus.rs"]
+mod default_corpus;
 
 fn documented_command() -> String {
     let mut parts = vec!["docclass".to_string()];
-    parts.extend(TRAIN_ARGS.iter().map(|s| s.to_string()));
+    parts.extend(default_corpus::train_args().iter().map(|s| s.to_string()));
     parts.push("--out".into());
     parts.push("models/programs.model.bin".into());
     parts.join(" ")
@@ -58,7 +23,7 @@ fn shipped_model_is_exactly_what_the_documented_command_trains() {
     let out = dir.path().join("retrained.model.bin");
     Command::cargo_bin("docclass")
         .expect("binary")
-        .args(TRAIN_ARGS)
+        .args(default_corpus::train_args())
         .arg("--out")
         .arg(&out)
         .assert()
