@@ -8,6 +8,10 @@ use assert_cmd::Command;
 use docclass::eval::evaluate;
 use docclass::model::{default_model, Classifier};
 
+fn docclass() -> Command {
+    Command::cargo_bin("docclass").expect("binary")
+}
+
 struct Doc {
     id: String,
     text: String,
@@ -319,8 +323,7 @@ fn explain_names_the_requirement_sentence() {
 
 #[test]
 fn classify_records_carry_relevance() {
-    let out = Command::cargo_bin("docclass")
-        .expect("binary")
+    let out = docclass()
         .args(["classify", "-"])
         .write_stdin(
             "{\"id\":\"a\",\"text\":\"Seminar on customs modernisation for officials of Pacific island countries\"}\n{\"id\":\"b\",\"text\":\"Two eggs, a cup of flour and a pinch of salt make a simple pancake batter.\"}\n",
@@ -337,8 +340,7 @@ fn classify_records_carry_relevance() {
     let b = records[1]["relevance"].as_f64().expect("relevance");
     assert!(a > 0.5 && b < 0.5, "{a} {b}");
     assert_eq!(records[1]["labels"], serde_json::json!([]));
-    let csv = Command::cargo_bin("docclass")
-        .expect("binary")
+    let csv = docclass()
         .args(["classify", "-", "--format", "csv"])
         .write_stdin("{\"id\":\"a\",\"text\":\"Port management seminar\"}\n")
         .assert()
@@ -362,8 +364,7 @@ fn label_stop_words_are_left_to_the_gate() {
     let words = dir.path().join("generic.txt");
     std::fs::write(&words, "# generic words\nseminar\nofficials\n研修\n").expect("write");
     let model = dir.path().join("m.bin");
-    Command::cargo_bin("docclass")
-        .expect("binary")
+    docclass()
         .args([
             "train",
             "--data",
@@ -380,8 +381,7 @@ fn label_stop_words_are_left_to_the_gate() {
         .arg(&model)
         .assert()
         .success();
-    let out = Command::cargo_bin("docclass")
-        .expect("binary")
+    let out = docclass()
         .args(["inspect", "--json", "--top", "100000", "--model"])
         .arg(&model)
         .output()
@@ -424,8 +424,7 @@ fn unreadable_label_stop_word_files_are_refused() {
         (&binary, "not UTF-8"),
         (&huge, "over 4 MiB"),
     ] {
-        Command::cargo_bin("docclass")
-            .expect("binary")
+        docclass()
             .args([
                 "train",
                 "--data",
