@@ -252,8 +252,9 @@ pub struct Analyzer {
     params: AnalyzerParams,
     detector: LanguageDetector,
     numbers: Option<NumberFilter>,
-    /// Stop words, then stemming, remembered per word.
-    words: WordMemo<(Option<StopWordFilter>, Option<StemFilter>)>,
+    /// Stop words, then stemming, remembered per word; `None` when both
+    /// are off (a memo of nothing would only cost a lookup per word).
+    words: Option<WordMemo<(Option<StopWordFilter>, Option<StemFilter>)>>,
     ngrams: NGramFilter,
 }
 
@@ -262,13 +263,15 @@ impl Analyzer {
         Analyzer {
             detector: LanguageDetector::default(),
             numbers: (!params.numbers).then_some(NumberFilter),
-            words: WordMemo::new(
-                (
-                    params.stop_words.then(StopWordFilter::default),
-                    params.stemming.then(StemFilter::default),
-                ),
-                usize::from(params.stop_words) * 2 + usize::from(params.stemming),
-            ),
+            words: (params.stop_words || params.stemming).then(|| {
+                WordMemo::new(
+                    (
+                        params.stop_words.then(StopWordFilter::default),
+                        params.stemming.then(StemFilter::default),
+                    ),
+                    usize::from(params.stop_words) * 2 + usize::from(params.stemming),
+                )
+            }),
             ngrams: NGramFilter {
                 max_n: params.ngrams,
             },
