@@ -695,12 +695,10 @@ impl Classifier {
         // Label stop words: their columns are taken out of what the label
         // heads (document and sentence) learn from, so their weights stay 0.
         let excluded = label_stop_columns(&analyzer, &vectorizer, &params.label_stop_words);
-        let x_labels = excluded
-            .iter()
-            .any(|&e| e)
-            .then(|| crate::features::drop_columns(&x, &excluded));
+        let masked = excluded.contains(&true);
+        let x_labels = masked.then(|| crate::features::drop_columns(&x, &excluded));
         let sentences = sentences.map(|s| heads::SentenceData {
-            x: if excluded.iter().any(|&e| e) {
+            x: if masked {
                 crate::features::drop_columns(&s.x, &excluded)
             } else {
                 s.x
