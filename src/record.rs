@@ -4,7 +4,7 @@
 //! other tools rely on: `id`, `labels`, `scores` (label -> probability),
 //! `relevance`, and `error` or `empty` when they apply.
 
-use crate::model::{Classifier, Explanation, Prediction};
+use crate::model::{Classifier, Contribution, Explanation, Prediction};
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
@@ -125,24 +125,24 @@ impl Classifier {
             .iter()
             .map(|l| (l.label.clone(), serde_json::json!(round6(l.score))))
             .collect();
+        let contribution_list = |up: &[Contribution], down: &[Contribution]| {
+            let list: Vec<serde_json::Value> = up
+                .iter()
+                .chain(down)
+                .map(|c| {
+                    let mut v = serde_json::json!({"term": c.term, "weight": round6(c.weight)});
+                    if !c.words.is_empty() {
+                        v["words"] = serde_json::json!(c.words);
+                    }
+                    v
+                })
+                .collect();
+            serde_json::Value::Array(list)
+        };
         let contributions: serde_json::Map<String, serde_json::Value> = x
             .labels
             .iter()
-            .map(|l| {
-                let list: Vec<serde_json::Value> = l
-                    .up
-                    .iter()
-                    .chain(l.down.iter())
-                    .map(|c| {
-                        let mut v = serde_json::json!({"term": c.term, "weight": round6(c.weight)});
-                        if !c.words.is_empty() {
-                            v["words"] = serde_json::json!(c.words);
-                        }
-                        v
-                    })
-                    .collect();
-                (l.label.clone(), serde_json::Value::Array(list))
-            })
+            .map(|l| (l.label.clone(), contribution_list(&l.up, &l.down)))
             .collect();
         // intercept + the contributions listed + other_terms =
         // linear_score (the log-odds of a multi-label model's label).
@@ -174,7 +174,7 @@ impl Classifier {
                     .map(|s| (l.label.clone(), serde_json::json!(s)))
             })
             .collect();
-        serde_json::json!({
+        let mut value = serde_json::json!({
             "id": id,
             "language": x.language.code(),
             "labels": labels,
@@ -185,6 +185,16 @@ impl Classifier {
             "contributions": contributions,
             "sums": sums,
             "evidence": x.evidence,
-        })
+        });
+        if let Some(r) = &x.relevance_terms {
+            value["relevance_terms"] = serde_json::json!({
+                "threshold": r.threshold,
+                "contributions": contribution_list(&r.up, &r.down),
+                "intercept": round6(r.intercept),
+                "other_terms": round6(r.other_terms),
+                "linear_score": round6(r.linear_score),
+            });
+        }
+        value
     }
 }

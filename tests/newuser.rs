@@ -155,6 +155,21 @@ fn explanations_add_up_and_show_the_documents_words() {
                 "{label}: {score} vs {expected}"
             );
         }
+        // The relevance gate decomposes the same way, and its log-odds is
+        // the relevance the record reports.
+        let gate = &x["relevance_terms"];
+        let listed = gate["contributions"].as_array().expect("gate terms");
+        let shown: f64 = listed
+            .iter()
+            .map(|c| c["weight"].as_f64().expect("weight"))
+            .sum();
+        let linear = gate["linear_score"].as_f64().expect("linear");
+        let total = gate["intercept"].as_f64().expect("intercept")
+            + shown
+            + gate["other_terms"].as_f64().expect("other");
+        assert!((total - linear).abs() <= 1e-6 * (listed.len() + 3) as f64);
+        let relevance = x["relevance"].as_f64().expect("relevance");
+        assert!((relevance - 1.0 / (1.0 + (-linear).exp())).abs() < 1e-4);
         let words: Vec<String> = x["contributions"]["governance"]
             .as_array()
             .expect("terms")
@@ -171,6 +186,7 @@ fn explanations_add_up_and_show_the_documents_words() {
     let text = String::from_utf8_lossy(&out);
     assert!(text.contains("sum:  intercept"), "{text}");
     assert!(text.contains("Party"), "{text}");
+    assert!(text.contains("gate threshold"), "{text}");
 }
 
 #[test]

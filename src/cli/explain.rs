@@ -1,7 +1,7 @@
 use super::batch::for_each_document;
 use super::{ModelArg, EXIT_OK, EXIT_SOME_FAILED};
 use crate::corpus::{check_inputs, DEFAULT_MAX_DOC_BYTES};
-use crate::model::{Classifier, Explanation};
+use crate::model::{Classifier, Contribution, Explanation};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
@@ -127,6 +127,24 @@ fn write_text(
             "relevance"
         )?;
     }
+    if let Some(r) = &x.relevance_terms {
+        let mark = if x.relevance.is_some_and(|v| v >= r.threshold) {
+            "on topic"
+        } else {
+            "off topic: no label given"
+        };
+        writeln!(out, "   gate threshold {:.2}, {mark}", r.threshold)?;
+        write_terms(out, &r.up, &r.down, color)?;
+        write_sum(
+            out,
+            r.intercept,
+            &r.up,
+            &r.down,
+            r.other_terms,
+            r.linear_score,
+            " (log-odds)",
+        )?;
+    }
     for l in &x.labels {
         let mark = if l.assigned { "ASSIGNED" } else { "-" };
         writeln!(
@@ -137,29 +155,20 @@ fn write_text(
         if let Some(sentence) = &l.sentence {
             writeln!(out, "   scored on the sentence: {sentence}")?;
         }
-        let fmt = |c: &crate::model::Contribution| format!("{} {:+.3}", c.display(), c.weight);
-        if !l.up.is_empty() {
-            let (on, off) = if color { (BOLD_GREEN, RESET) } else { ("", "") };
-            let terms: Vec<String> = l.up.iter().map(fmt).collect();
-            writeln!(out, "   up:   {on}{}{off}", terms.join(", "))?;
-        }
-        if !l.down.is_empty() {
-            let (on, off) = if color { (BOLD_RED, RESET) } else { ("", "") };
-            let terms: Vec<String> = l.down.iter().map(fmt).collect();
-            writeln!(out, "   down: {on}{}{off}", terms.join(", "))?;
-        }
-        let shown: f64 = l.up.iter().chain(&l.down).map(|c| c.weight).sum();
-        writeln!(
+        write_terms(out, &l.up, &l.down, color)?;
+        let kind = if model.is_multi_label() {
+            " (log-odds)"
+        } else {
+            " (linear score; softmax over labels)"
+        };
+        write_sum(
             out,
-            "   sum:  intercept {:+.3} + terms shown {shown:+.3} + other terms {:+.3} = {:+.3}{}",
             l.intercept,
+            &l.up,
+            &l.down,
             l.other_terms,
             l.linear_score,
-            if model.is_multi_label() {
-                " (log-odds)"
-            } else {
-                " (linear score; softmax over labels)"
-            }
+            kind,
         )?;
     }
     if !x.evidence.is_empty() {
@@ -174,6 +183,43 @@ fn write_text(
         }
     }
     writeln!(out)?;
+    Ok(())
+}
+
+fn write_terms(
+    out: &mut impl Write,
+    up: &[Contribution],
+    down: &[Contribution],
+    color: bool,
+) -> anyhow::Result<()> {
+    let fmt = |c: &Contribution| format!("{} {:+.3}", c.display(), c.weight);
+    if !up.is_empty() {
+        let (on, off) = if color { (BOLD_GREEN, RESET) } else { ("", "") };
+        let terms: Vec<String> = up.iter().map(fmt).collect();
+        writeln!(out, "   up:   {on}{}{off}", terms.join(", "))?;
+    }
+    if !down.is_empty() {
+        let (on, off) = if color { (BOLD_RED, RESET) } else { ("", "") };
+        let terms: Vec<String> = down.iter().map(fmt).collect();
+        writeln!(out, "   down: {on}{}{off}", terms.join(", "))?;
+    }
+    Ok(())
+}
+
+fn write_sum(
+    out: &mut impl Write,
+    intercept: f64,
+    up: &[Contribution],
+    down: &[Contribution],
+    other_terms: f64,
+    linear_score: f64,
+    kind: &str,
+) -> anyhow::Result<()> {
+    let shown: f64 = up.iter().chain(down).map(|c| c.weight).sum();
+    writeln!(
+        out,
+        "   sum:  intercept {intercept:+.3} + terms shown {shown:+.3} + other terms {other_terms:+.3} = {linear_score:+.3}{kind}"
+    )?;
     Ok(())
 }
 

@@ -55,6 +55,30 @@ pub struct LabelExplanation {
     pub down: Vec<Contribution>,
 }
 
+/// The relevance gate's score of a document decomposed as a label's is:
+/// `intercept + up + down + other_terms` is its log-odds.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RelevanceExplanation {
+    pub threshold: f64,
+    pub intercept: f64,
+    pub other_terms: f64,
+    pub linear_score: f64,
+    /// Terms that most raised relevance, largest first.
+    pub up: Vec<Contribution>,
+    /// Terms that most lowered it, most negative first.
+    pub down: Vec<Contribution>,
+}
+
+/// A row's contributions to one linear score.
+struct TermContributions {
+    up: Vec<Contribution>,
+    down: Vec<Contribution>,
+    /// Sum of every contribution.
+    all: f64,
+    /// Sum of those not in `up` or `down`.
+    other: f64,
+}
+
 /// A sentence of the document where a label's strongest terms occur.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Evidence {
@@ -83,6 +107,9 @@ pub struct Explanation {
     /// domain; each label's score is this times the label's own probability.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub relevance: Option<f64>,
+    /// What moved the relevance gate, for models that have one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub relevance_terms: Option<RelevanceExplanation>,
     pub labels: Vec<LabelExplanation>,
     pub evidence: Vec<Evidence>,
 }
@@ -107,7 +134,6 @@ impl Classifier {
         let scores = &scored.scores;
         let assigned = self.decide(scores, scored.relevance);
         let language = analysed.language;
-        let vocabulary = self.vectorizer().vocabulary();
         let k = self.labels().len();
         let labels: Vec<LabelExplanation> = (0..k)
             .map(|c| {
@@ -116,52 +142,40 @@ impl Classifier {
                     Some(s) => &analysed.sentence_rows[s],
                     None => &analysed.row,
                 };
-                let mut contributions: Vec<Contribution> = row
-                    .iter()
-                    .map(|&(j, v)| Contribution {
-                        term: vocabulary[j as usize].clone(),
-                        weight: v * self.weight(j as usize, c),
-                        words: Vec::new(),
-                    })
-                    .filter(|x| x.weight != 0.0)
-                    .collect();
-                contributions
-                    .sort_by(|a, b| b.weight.total_cmp(&a.weight).then(a.term.cmp(&b.term)));
-                let up: Vec<Contribution> = contributions
-                    .iter()
-                    .filter(|x| x.weight > 0.0)
-                    .take(top)
-                    .cloned()
-                    .collect();
-                let down: Vec<Contribution> = contributions
-                    .iter()
-                    .rev()
-                    .filter(|x| x.weight < 0.0)
-                    .take(top)
-                    .cloned()
-                    .collect();
-                let all: f64 = contributions.iter().map(|x| x.weight).sum();
-                let shown: f64 = up.iter().chain(&down).map(|x| x.weight).sum();
+                let terms = self.term_contributions(row, |j| self.weight(j, c), top);
                 LabelExplanation {
                     label: self.labels()[c].clone(),
                     score: scores[c],
                     threshold: self.thresholds()[c],
                     assigned: assigned.contains(&c),
                     intercept: self.intercepts()[c],
-                    other_terms: all - shown,
-                    linear_score: self.intercepts()[c] + all,
+                    other_terms: terms.other,
+                    linear_score: self.intercepts()[c] + terms.all,
                     sentence: sentence.map(|s| {
-                        let terms: Vec<String> = up.iter().map(|x| x.term.clone()).collect();
+                        let terms: Vec<String> = terms.up.iter().map(|x| x.term.clone()).collect();
                         self.excerpt(&analysed.sentences[s], &terms)
                     }),
-                    up,
-                    down,
+                    up: terms.up,
+                    down: terms.down,
                 }
             })
             .collect();
+        // A document without a label is most often one the gate turned away,
+        // and the reader then needs the gate's reasons, not the labels'.
+        let mut relevance_terms = self.gate().map(|gate| {
+            let terms = self.term_contributions(&analysed.row, |j| gate.weights[j], top);
+            RelevanceExplanation {
+                threshold: self.params().relevance_threshold,
+                intercept: gate.intercept,
+                other_terms: terms.other,
+                linear_score: gate.intercept + terms.all,
+                up: terms.up,
+                down: terms.down,
+            }
+        });
 
         let mut labels = labels;
-        self.add_surface_words(text, language, &mut labels);
+        self.add_surface_words(text, language, &mut labels, relevance_terms.as_mut());
         let focus: Vec<usize> = if assigned.is_empty() {
             (0..k)
                 .max_by(|&a, &b| scores[a].total_cmp(&scores[b]))
@@ -224,8 +238,51 @@ impl Classifier {
         Explanation {
             language,
             relevance: scored.relevance,
+            relevance_terms,
             labels,
             evidence,
+        }
+    }
+
+    /// The `top` strongest contributions each way of `row`'s terms to the
+    /// linear score whose weights are `weight`.
+    fn term_contributions(
+        &self,
+        row: &[(u32, f64)],
+        weight: impl Fn(usize) -> f64,
+        top: usize,
+    ) -> TermContributions {
+        let vocabulary = self.vectorizer().vocabulary();
+        let mut contributions: Vec<Contribution> = row
+            .iter()
+            .map(|&(j, v)| Contribution {
+                term: vocabulary[j as usize].clone(),
+                weight: v * weight(j as usize),
+                words: Vec::new(),
+            })
+            .filter(|x| x.weight != 0.0)
+            .collect();
+        contributions.sort_by(|a, b| b.weight.total_cmp(&a.weight).then(a.term.cmp(&b.term)));
+        let up: Vec<Contribution> = contributions
+            .iter()
+            .filter(|x| x.weight > 0.0)
+            .take(top)
+            .cloned()
+            .collect();
+        let down: Vec<Contribution> = contributions
+            .iter()
+            .rev()
+            .filter(|x| x.weight < 0.0)
+            .take(top)
+            .cloned()
+            .collect();
+        let all: f64 = contributions.iter().map(|x| x.weight).sum();
+        let shown: f64 = up.iter().chain(&down).map(|x| x.weight).sum();
+        TermContributions {
+            up,
+            down,
+            all,
+            other: all - shown,
         }
     }
 
@@ -265,10 +322,25 @@ impl Classifier {
     /// Fills each contribution's `words` with the document's spellings of
     /// its term (the words it was stemmed from; for Chinese, the two
     /// characters as written). Only the first 256 KB are searched.
-    fn add_surface_words(&self, text: &str, language: Language, labels: &mut [LabelExplanation]) {
-        let mut wanted: HashMap<String, Vec<String>> = labels
+    fn add_surface_words(
+        &self,
+        text: &str,
+        language: Language,
+        labels: &mut [LabelExplanation],
+        relevance: Option<&mut RelevanceExplanation>,
+    ) {
+        let mut lists: Vec<&mut Vec<Contribution>> = Vec::new();
+        for l in labels.iter_mut() {
+            lists.push(&mut l.up);
+            lists.push(&mut l.down);
+        }
+        if let Some(r) = relevance {
+            lists.push(&mut r.up);
+            lists.push(&mut r.down);
+        }
+        let mut wanted: HashMap<String, Vec<String>> = lists
             .iter()
-            .flat_map(|l| l.up.iter().chain(&l.down))
+            .flat_map(|list| list.iter())
             .map(|x| (x.term.clone(), Vec::new()))
             .collect();
         if wanted.is_empty() {
@@ -284,8 +356,8 @@ impl Classifier {
                     }
                 }
             });
-        for l in labels.iter_mut() {
-            for x in l.up.iter_mut().chain(l.down.iter_mut()) {
+        for list in lists {
+            for x in list.iter_mut() {
                 if let Some(words) = wanted.get(&x.term) {
                     x.words = words.clone();
                 }

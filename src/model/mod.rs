@@ -10,7 +10,7 @@ pub mod logistic;
 mod parvec;
 mod thresholds;
 
-pub use explain::{Contribution, Evidence, Explanation, LabelExplanation};
+pub use explain::{Contribution, Evidence, Explanation, LabelExplanation, RelevanceExplanation};
 pub use file::{
     default_model, load_model, save_model, DEFAULT_MODEL_BYTES, DEFAULT_MODEL_NAME, FORMAT_VERSION,
 };

@@ -210,8 +210,10 @@ def test_document_view_highlights_evidence(app):
     assert app.find_all("#doc-scores li.relevance"), "relevance not shown"
 
     # Contributions: each label lists terms with signed weights.
-    blocks = app.find_all("#doc-terms .term-block")
+    blocks = app.find_all("#doc-terms .term-block:not(.relevance-terms)")
     assert len(blocks) == len(LABELS)
+    # The default model has a gate: its terms are listed too.
+    assert app.find_all("#doc-terms .relevance-terms li .w"), "gate terms not shown"
     assert app.find_all("#doc-terms li.up .w")
 
     # Correction form preset to the predicted labels.

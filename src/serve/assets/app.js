@@ -839,6 +839,19 @@ function renderTerms(ex) {
       sums ? el("p", { class: "muted small" },
         `intercept ${fmtSigned(sums.intercept)} · other terms ${fmtSigned(sums.other_terms)} · total ${fmtSigned(sums.linear_score)}`) : null));
   }
+  // The gate's own terms: why a document is on or off topic.
+  const gate = ex.relevance_terms;
+  if (gate) {
+    const up = (gate.contributions || []).filter((c) => c.weight > 0).slice(0, 8);
+    const down = (gate.contributions || []).filter((c) => c.weight < 0).slice(0, 5);
+    box.append(el("div", { class: "term-block relevance-terms" },
+      el("span", { class: "score-label" }, "relevance"),
+      el("ul", { class: "contribs" },
+        ...up.map((c) => el("li", { class: "up" }, el("span", {}, word(c)), el("span", { class: "w" }, fmtSigned(c.weight)))),
+        ...down.map((c) => el("li", { class: "down" }, el("span", {}, word(c)), el("span", { class: "w" }, fmtSigned(c.weight))))),
+      el("p", { class: "muted small" },
+        `intercept ${fmtSigned(gate.intercept)} · other terms ${fmtSigned(gate.other_terms)} · total ${fmtSigned(gate.linear_score)}`)));
+  }
 }
 
 function renderCorrection(data) {
