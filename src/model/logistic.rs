@@ -37,6 +37,9 @@ pub enum Objective {
 /// and therefore results do not depend on the thread count.
 const ROW_CHUNK: usize = 512;
 
+/// Features per work unit of the backward pass.
+const FEATURE_CHUNK: usize = 256;
+
 /// The optimisation problem over one design matrix.
 pub(crate) struct Problem<'a> {
     x: &'a SparseMatrix,
@@ -108,6 +111,14 @@ impl<'a> Problem<'a> {
         let n = self.x.rows();
         let (w, b) = params.split_at(d * k);
 
+        // The CSR arrays are read directly: with word pairs most features
+        // occur in a handful of documents, and a sparse view per row or
+        // feature cost more than the few products it held.
+        let (row_ptr, row_cols, row_vals) = (self.x.indptr(), self.x.indices(), self.x.data());
+        let row_ptr = row_ptr.to_proper();
+        let (col_ptr, col_rows, col_vals) = (self.xt.indptr(), self.xt.indices(), self.xt.data());
+        let col_ptr = col_ptr.to_proper();
+
         // Forward pass: residuals dLoss/dz for every (document, output) cell.
         let mut residual = vec![0.0; n * k];
         let partial: Vec<(f64, Vec<f64>)> = residual
@@ -119,9 +130,19 @@ impl<'a> Problem<'a> {
                 let mut z = vec![0.0; k];
                 for (r, res) in out.chunks_mut(k).enumerate() {
                     let i = chunk * ROW_CHUNK + r;
-                    z.copy_from_slice(b);
-                    if let Some(row) = self.x.outer_view(i) {
-                        for (j, &v) in row.iter() {
+                    let span = row_ptr[i]..row_ptr[i + 1];
+                    let terms = row_cols[span.clone()].iter().zip(&row_vals[span]);
+                    if k == 1 {
+                        // One output (each label of a one-vs-rest model):
+                        // the same sums, in the same order, without slices.
+                        let mut s = b[0];
+                        for (&j, &v) in terms {
+                            s += v * w[j];
+                        }
+                        z[0] = s;
+                    } else {
+                        z.copy_from_slice(b);
+                        for (&j, &v) in terms {
                             let wj = &w[j * k..j * k + k];
                             for c in 0..k {
                                 z[c] += v * wj[c];
@@ -151,22 +172,37 @@ impl<'a> Problem<'a> {
             }
         }
 
-        // Backward pass: gradient of feature j from the documents holding it.
+        // Backward pass: gradient of feature j from the documents holding
+        // it, features in blocks (one task per feature cost more than the
+        // work of a rare one).
         let (gw, _) = gradient.split_at_mut(d * k);
-        gw.par_chunks_mut(k).enumerate().for_each(|(j, g)| {
-            if let Some(col) = self.xt.outer_view(j) {
-                for (i, &v) in col.iter() {
-                    let res = &residual[i * k..i * k + k];
-                    for c in 0..k {
-                        g[c] += v * res[c];
+        gw.par_chunks_mut(FEATURE_CHUNK * k)
+            .enumerate()
+            .for_each(|(chunk, block)| {
+                for (f, g) in block.chunks_mut(k).enumerate() {
+                    let j = chunk * FEATURE_CHUNK + f;
+                    let span = col_ptr[j]..col_ptr[j + 1];
+                    let docs = col_rows[span.clone()].iter().zip(&col_vals[span]);
+                    if k == 1 {
+                        let mut s = 0.0;
+                        for (&i, &v) in docs {
+                            s += v * residual[i];
+                        }
+                        g[0] = s + self.alpha * w[j];
+                    } else {
+                        for (&i, &v) in docs {
+                            let res = &residual[i * k..i * k + k];
+                            for c in 0..k {
+                                g[c] += v * res[c];
+                            }
+                        }
+                        let wj = &w[j * k..j * k + k];
+                        for c in 0..k {
+                            g[c] += self.alpha * wj[c];
+                        }
                     }
                 }
-            }
-            let wj = &w[j * k..j * k + k];
-            for c in 0..k {
-                g[c] += self.alpha * wj[c];
-            }
-        });
+            });
         let penalty: f64 = w
             .par_chunks(ROW_CHUNK * k)
             .map(|c| c.iter().map(|x| x * x).sum::<f64>())
