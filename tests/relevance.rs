@@ -67,11 +67,11 @@ fn background_fixtures_almost_never_get_a_label() {
         .map(|d| d.id.as_str())
         .collect();
     let rate = labelled.len() as f64 / docs.len() as f64;
-    // Issue 10's goal is 3%; the model shipped with this test gives 6%
-    // (near-domain news of party-school courses and BeiDou centres). The
-    // bound stops regressions; the goal stays in the model card.
+    // Issue 10's goal. The model shipped with this test gives 2 of 100 (the
+    // opening of a BeiDou centre abroad, a Vietnamese academy's course for its
+    // own provincial leaders).
     assert!(
-        rate <= 0.08,
+        rate <= 0.03,
         "{} of {} background fixtures got a label: {labelled:?}",
         labelled.len(),
         docs.len()

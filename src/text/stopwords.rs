@@ -67,9 +67,18 @@ uit van veel voor was wat we wel werd wie wij zal ze zich zij zijn zo";
 const CHINESE: &str =
     "的 了 着 吗 呢 吧 啊 之 与 及 或 而 也 都 就 和 是 在 对 把 被 从 向 其 该 这 那 个";
 
-/// Japanese particles and copula endings, treated like Chinese function
-/// characters.
+/// Japanese: hiragana writes particles, inflections and auxiliaries (の, が,
+/// ます, して), while content words are kanji or katakana, so every hiragana
+/// character is treated like a Chinese function character. Before, the kana
+/// between the few listed particles became bigrams such as まし and てい,
+/// which weighed more in the default model's relevance gate than the kanji
+/// of the topic.
 const JAPANESE: &str = "の は が を に で と も へ や か な た す る";
+
+/// Hiragana letters (U+3041 to U+3096) and their iteration marks.
+fn is_hiragana(c: char) -> bool {
+    matches!(c, '\u{3041}'..='\u{3096}' | '\u{309D}' | '\u{309E}')
+}
 
 /// The stop-word list of a language, white-space separated ("" if none).
 pub fn list(language: Language) -> &'static str {
@@ -126,7 +135,7 @@ impl StopWordFilter {
     pub fn split_run<'t>(&self, run: &'t str, mut emit: impl FnMut(&'t str)) {
         let mut start = 0;
         for (i, c) in run.char_indices() {
-            if self.cjk_stops.contains(&c) {
+            if is_hiragana(c) || self.cjk_stops.contains(&c) {
                 if i > start {
                     emit(&run[start..i]);
                 }
@@ -202,6 +211,14 @@ mod tests {
         let texts: Vec<_> = out.iter().map(|t| t.text.as_str()).collect();
         assert_eq!(texts, ["中国", "港口", "海关"]);
         assert!(out.iter().all(|t| t.kind == TokenKind::CjkRun));
+    }
+
+    #[test]
+    fn splits_japanese_runs_at_hiragana() {
+        let f = StopWordFilter::default();
+        let out = apply_filter(&f, &[run("研修団が訪日しましたインフラ整備について")]);
+        let texts: Vec<_> = out.iter().map(|t| t.text.as_str()).collect();
+        assert_eq!(texts, ["研修団", "訪日", "インフラ整備"]);
     }
 
     #[test]

@@ -17,6 +17,9 @@ pub const DATA: &[&str] = &[
     "training/genres/r3_analysis_ja_fr.jsonl",
     "training/genres/r4_en_zh.jsonl",
     "training/genres/r4_other.jsonl",
+    "training/genres/r5_zh.jsonl",
+    "training/genres/r5_other.jsonl",
+    "training/genres/r5_en.jsonl",
 ];
 
 /// Out-of-domain documents (`--background`).
@@ -29,6 +32,12 @@ pub const BACKGROUND: &[&str] = &[
     "training/background/ja_hant.jsonl",
     "training/background/pt_ru.jsonl",
     "training/background/r3_near.jsonl",
+    "training/background/r5_near_zh.jsonl",
+    "training/background/r5_near_other.jsonl",
+    "training/background/r5_near_en.jsonl",
+    "training/background/r6_near_zh.jsonl",
+    "training/background/r6_near_en.jsonl",
+    "training/background/r6_near_other.jsonl",
 ];
 
 /// The settings after the files.
