@@ -280,6 +280,8 @@ fn eval_html_report_is_self_contained() {
         "<svg",
         "intelligence",
         "<mark>",
+        // The default model has a gate: each worst error shows its terms.
+        "<b>relevance</b>",
     ] {
         assert!(html.contains(needle), "missing {needle}");
     }

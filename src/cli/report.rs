@@ -345,23 +345,32 @@ fn worst_errors(h: &mut String, input: &ReportInput<'_>) {
             scores.join(" · ")
         );
         let x = input.model.explain(&doc.text, 6);
-        for l in &x.labels {
-            let up: Vec<String> =
-                l.up.iter()
-                    .map(|c| format!("{} {:+.2}", escape(&c.term), c.weight))
-                    .collect();
-            let down: Vec<String> = l
-                .down
+        let list = |terms: &[crate::model::Contribution]| -> String {
+            terms
                 .iter()
                 .map(|c| format!("{} {:+.2}", escape(&c.term), c.weight))
-                .collect();
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        // A document given no label was most often turned away by the gate:
+        // its terms come first.
+        if let (Some(r), Some(gate)) = (x.relevance, &x.relevance_terms) {
+            let _ = write!(
+                h,
+                "<div class=\"terms\"><b>relevance</b> {r:.2} (threshold {:.2}): up {} | down {}</div>",
+                gate.threshold,
+                list(&gate.up),
+                list(&gate.down)
+            );
+        }
+        for l in &x.labels {
             let _ = write!(
                 h,
                 "<div class=\"terms\"><b>{}</b> {:.2}: up {} | down {}</div>",
                 escape(&l.label),
                 l.score,
-                up.join(", "),
-                down.join(", ")
+                list(&l.up),
+                list(&l.down)
             );
         }
         for e in &x.evidence {
