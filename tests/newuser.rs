@@ -481,3 +481,24 @@ fn training_warnings_and_advice_say_what_to_do() {
     assert!(!stderr.contains("lower --min-df"), "{stderr}");
     assert!(stderr.contains("no terms at all"), "{stderr}");
 }
+
+/// The records the README shows for its first command are the ones the
+/// embedded model prints, digit for digit (retraining the default model
+/// means updating them).
+#[test]
+fn readme_example_records_are_what_classify_prints() {
+    let readme = fs::read_to_string("README.md").expect("README.md");
+    let shown: Vec<&str> = readme
+        .lines()
+        .filter(|l| l.starts_with("{\"id\":\"examples/"))
+        .collect();
+    assert!(!shown.is_empty(), "no example records in README.md");
+    let out = stdout_of(docclass().args(["classify", "examples/"]));
+    let printed = String::from_utf8_lossy(&out);
+    for line in shown {
+        assert!(
+            printed.lines().any(|p| p == line),
+            "README shows {line}\nbut classify examples/ prints:\n{printed}"
+        );
+    }
+}
