@@ -5,6 +5,16 @@
 use docclass::features::{DocFrequency, SparseMatrix, TfidfParams, TfidfVectorizer};
 use docclass::text::AnalyzerParams;
 
+#[path = "common/default_corpus.rs"]
+mod default_corpus;
+
+/// Every held-out fixture set.
+const HELDOUT: &[&str] = &[
+    "tests/fixtures/programs-heldout.jsonl",
+    "tests/fixtures/genres-heldout.jsonl",
+    "tests/fixtures/background-heldout.jsonl",
+];
+
 fn texts(path: &str) -> Vec<(String, String)> {
     std::fs::read_to_string(path)
         .expect("corpus file")
@@ -27,8 +37,13 @@ fn dot(m: &SparseMatrix, a: usize, b: usize) -> f64 {
 
 #[test]
 fn heldout_is_independent_and_training_has_no_near_duplicates() {
-    let train = texts("training/programs.jsonl");
-    let heldout = texts("tests/fixtures/programs-heldout.jsonl");
+    // The whole default corpus, every round of it, against every fixture.
+    let train: Vec<(String, String)> = default_corpus::DATA
+        .iter()
+        .chain(default_corpus::BACKGROUND)
+        .flat_map(|f| texts(f))
+        .collect();
+    let heldout: Vec<(String, String)> = HELDOUT.iter().flat_map(|f| texts(f)).collect();
     let analyzer = AnalyzerParams::default().check().expect("analyzer");
     let all: Vec<&str> = train
         .iter()
