@@ -55,8 +55,9 @@ pub struct LabelExplanation {
     pub down: Vec<Contribution>,
 }
 
-/// The relevance gate's score of a document decomposed as a label's is:
-/// `intercept + up + down + other_terms` is its log-odds.
+/// The relevance gate's score of a document, decomposed like a label's:
+/// `intercept + up + down + other_terms` is its log-odds, and documents
+/// under `threshold` get no label.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RelevanceExplanation {
     pub threshold: f64,
