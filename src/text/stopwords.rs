@@ -67,15 +67,17 @@ uit van veel voor was wat we wel werd wie wij zal ze zich zij zijn zo";
 const CHINESE: &str =
     "的 了 着 吗 呢 吧 啊 之 与 及 或 而 也 都 就 和 是 在 对 把 被 从 向 其 该 这 那 个";
 
-/// Japanese: hiragana writes particles, inflections and auxiliaries (の, が,
-/// ます, して), while content words are kanji or katakana, so every hiragana
-/// character is treated like a Chinese function character. Before, the kana
-/// between the few listed particles became bigrams such as まし and てい,
-/// which weighed more in the default model's relevance gate than the kanji
-/// of the topic.
+/// Japanese particles and copula endings, the language's list for
+/// [`list`]. Analysis goes further: see [`is_hiragana`].
 const JAPANESE: &str = "の は が を に で と も へ や か な た す る";
 
-/// Hiragana letters (U+3041 to U+3096) and their iteration marks.
+/// Hiragana letters (U+3041 to U+3096) and their iteration marks. Hiragana
+/// writes particles, inflections and auxiliaries (の, が, ます, して), while
+/// content words are kanji or katakana, so every hiragana character splits
+/// a CJK run as a Chinese function character does. When only the particles
+/// above did, the kana between them became bigrams such as まし and てい,
+/// which weighed more in the default model's relevance gate than the kanji
+/// of the topic.
 fn is_hiragana(c: char) -> bool {
     matches!(c, '\u{3041}'..='\u{3096}' | '\u{309D}' | '\u{309E}')
 }
@@ -117,9 +119,9 @@ impl Default for StopWordFilter {
                 }
             })
             .collect();
-        let cjk_stops = [CHINESE, JAPANESE]
-            .iter()
-            .flat_map(|s| s.split_whitespace())
+        // Japanese particles are hiragana, which `is_hiragana` covers.
+        let cjk_stops = CHINESE
+            .split_whitespace()
             .filter_map(|w| w.chars().next())
             .collect();
         StopWordFilter { words, cjk_stops }
