@@ -393,10 +393,12 @@ fn fit_one_vs_rest(
     // Labels are independent problems: fitted side by side (each one's
     // vector arithmetic is parallel too, but a binary problem's vectors are
     // short, and waiting on the other threads after every operation cost
-    // more than the operations on corpora with many labels).
-    // Each label's weights go into their column as soon as it is fitted,
-    // so that the labels' vectors are not all held until the last one is
-    // done (90 labels x 92,543 word-pair terms: 66 MB twice over).
+    // more than the operations on corpora with many labels). Each label's
+    // weights go into their column as soon as it is fitted, so that the
+    // labels' vectors are not all held until the last one is done (90
+    // labels x 92,543 word-pair terms: 66 MB twice over). A panic in one
+    // fit reaches the caller through rayon, so a poisoned lock holds
+    // nothing worth refusing.
     let joint = std::sync::Mutex::new((vec![0.0; d * k + k], vec![None; k]));
     (0..k).into_par_iter().try_for_each(|c| -> Result<()> {
         let column = |v: &[f64]| -> Vec<f64> { (0..n).map(|i| v[i * k + c]).collect() };
@@ -412,7 +414,7 @@ fn fit_one_vs_rest(
         let (weights, label) = logistic::minimize(problem, params.max_iter, params.tolerance)?;
         let mut guard = joint
             .lock()
-            .map_err(|_| Error::Training("a label's fit panicked".into()))?;
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let (all, done) = &mut *guard;
         for j in 0..d {
             all[j * k + c] = weights[j];
@@ -423,7 +425,7 @@ fn fit_one_vs_rest(
     })?;
     let (all, done) = joint
         .into_inner()
-        .map_err(|_| Error::Training("a label's fit panicked".into()))?;
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let mut convergence = Convergence {
         iterations: Some(0),
         objective: 0.0,
