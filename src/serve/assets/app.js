@@ -825,33 +825,29 @@ function renderTerms(ex) {
     box.append(el("p", { class: "muted" }, "No terms: nothing was scored."));
     return;
   }
-  const word = (c) => (c.words?.length ? c.words.join(" / ") : c.term);
   for (const label of state.labels) {
-    const contributions = ex.contributions[label] || [];
-    const up = contributions.filter((c) => c.weight > 0).slice(0, 8);
-    const down = contributions.filter((c) => c.weight < 0).slice(0, 5);
-    const sums = ex.sums?.[label];
-    box.append(el("div", { class: "term-block", style: { "--c": labelColor(label) } },
-      labelChip(label),
-      el("ul", { class: "contribs" },
-        ...up.map((c) => el("li", { class: "up" }, el("span", {}, word(c)), el("span", { class: "w" }, fmtSigned(c.weight)))),
-        ...down.map((c) => el("li", { class: "down" }, el("span", {}, word(c)), el("span", { class: "w" }, fmtSigned(c.weight))))),
-      sums ? el("p", { class: "muted small" },
-        `intercept ${fmtSigned(sums.intercept)} · other terms ${fmtSigned(sums.other_terms)} · total ${fmtSigned(sums.linear_score)}`) : null));
+    box.append(termBlock({ class: "term-block", style: { "--c": labelColor(label) } }, labelChip(label),
+      ex.contributions[label] || [], ex.sums?.[label]));
   }
   // The gate's own terms: why a document is on or off topic.
   const gate = ex.relevance_terms;
   if (gate) {
-    const up = (gate.contributions || []).filter((c) => c.weight > 0).slice(0, 8);
-    const down = (gate.contributions || []).filter((c) => c.weight < 0).slice(0, 5);
-    box.append(el("div", { class: "term-block relevance-terms" },
-      el("span", { class: "score-label" }, "relevance"),
-      el("ul", { class: "contribs" },
-        ...up.map((c) => el("li", { class: "up" }, el("span", {}, word(c)), el("span", { class: "w" }, fmtSigned(c.weight)))),
-        ...down.map((c) => el("li", { class: "down" }, el("span", {}, word(c)), el("span", { class: "w" }, fmtSigned(c.weight))))),
-      el("p", { class: "muted small" },
-        `intercept ${fmtSigned(gate.intercept)} · other terms ${fmtSigned(gate.other_terms)} · total ${fmtSigned(gate.linear_score)}`)));
+    box.append(termBlock({ class: "term-block relevance-terms" }, el("span", { class: "score-label" }, "relevance"),
+      gate.contributions || [], gate));
   }
+}
+
+/** One linear score's block: its strongest terms each way and, if known, its sum. */
+function termBlock(attrs, head, contributions, sums) {
+  const word = (c) => (c.words?.length ? c.words.join(" / ") : c.term);
+  const item = (cls) => (c) => el("li", { class: cls }, el("span", {}, word(c)), el("span", { class: "w" }, fmtSigned(c.weight)));
+  const up = contributions.filter((c) => c.weight > 0).slice(0, 8);
+  const down = contributions.filter((c) => c.weight < 0).slice(0, 5);
+  return el("div", attrs,
+    head,
+    el("ul", { class: "contribs" }, ...up.map(item("up")), ...down.map(item("down"))),
+    sums ? el("p", { class: "muted small" },
+      `intercept ${fmtSigned(sums.intercept)} · other terms ${fmtSigned(sums.other_terms)} · total ${fmtSigned(sums.linear_score)}`) : null);
 }
 
 function renderCorrection(data) {
